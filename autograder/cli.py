@@ -12,6 +12,10 @@ from . import __version__
 # verb -> (module, one-line help). Verb modules keep heavy imports (plotting,
 # otter) inside run(), so `dlgrade grade` never pays for the report's libraries.
 VERBS = {
+    "grade": ("autograder.grade", "grade submissions of one assignment into a results folder"),
+    "report": ("autograder.report", "gradebook, Canvas export and HTML report from results folders"),
+    "build": ("autograder.labs.build", "build the student notebooks in assignments/ from solutions/"),
+    "gradescope": ("autograder.labs.gradescope", "build a Gradescope autograder zip for a lab"),
     "demo": ("autograder.demo", "run the kit on the bundled example and print where to look"),
 }
 

@@ -23,16 +23,17 @@ def as_float(arr):
     return arr if np.issubdtype(arr.dtype, np.floating) else arr.astype(np.float64)
 
 
-def require_ndim(arr, ndim, name, layout):
+def require_ndim(arr, ndim, name, layout, hint=None):
+    """Raise when ``arr`` is not ``ndim``-D; ``hint`` says how to fix a missing axis."""
     if arr.ndim != ndim:
-        raise ValueError(
-            f"{name} must be {ndim}-D with layout {layout}, got shape {arr.shape}. "
-            "Add a batch or channel axis with x[None] or x[..., None] if one is missing."
-        )
+        if hint is None:
+            hint = f"Add a missing batch or channel axis with {name}[None] or {name}[..., None]."
+        raise ValueError(f"{name} must be {ndim}-D with layout {layout}, got shape {arr.shape}. {hint}")
 
 
 def pair(value, name):
     """An int or a pair of ints -> a tuple ``(rows, cols)`` of positive ints."""
+    original = value
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         value = (int(value), int(value))
     try:
@@ -41,7 +42,7 @@ def pair(value, name):
     except (TypeError, ValueError):
         raise ValueError(f"{name} must be an int or a pair of ints, got {value!r}.") from None
     if pair_ != tuple(value) or min(pair_) < 1:
-        raise ValueError(f"{name} must be positive integers, got {value!r}.")
+        raise ValueError(f"{name} must be positive integers (1 or more), got {original!r}.")
     return pair_
 
 
@@ -53,7 +54,7 @@ def padding_mode(padding):
     return mode
 
 
-def output_size(size, window, stride, padding, what):
+def output_size(size, window, stride, padding, what, unit="cells"):
     """Output length along one axis and the (before, after) padding TensorFlow uses.
 
     "valid": floor((size - window) / stride) + 1, no padding.
@@ -64,8 +65,8 @@ def output_size(size, window, stride, padding, what):
     if padding == "valid":
         if window > size:
             raise ValueError(
-                f"the {what} window ({window}) is larger than the input ({size}) with "
-                "padding='valid'; use a smaller window or padding='same'."
+                f"the {what} window ({window} {unit}) is larger than the input ({size} {unit}) "
+                "with padding='valid'; use a smaller window or padding='same'."
             )
         return (size - window) // stride + 1, (0, 0)
     out = math.ceil(size / stride)

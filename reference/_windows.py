@@ -13,8 +13,8 @@ from ._args import output_size
 def plan(x, window, strides, padding, what):
     """Output size and padding for NHWC ``x``: ((oh, ow), ((top, bottom), (left, right)))."""
     (kh, kw), (sh, sw) = window, strides
-    oh, pad_h = output_size(x.shape[1], kh, sh, padding, what)
-    ow, pad_w = output_size(x.shape[2], kw, sw, padding, what)
+    oh, pad_h = output_size(x.shape[1], kh, sh, padding, what, "rows")
+    ow, pad_w = output_size(x.shape[2], kw, sw, padding, what, "columns")
     return (oh, ow), (pad_h, pad_w)
 
 

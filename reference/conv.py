@@ -31,7 +31,8 @@ def conv2d(x, kernel, bias=None, strides=1, padding="valid"):
     x = as_float(as_array(x, "x"))
     kernel = as_float(as_array(kernel, "kernel"))
     require_ndim(x, 4, "x", "(batch, height, width, channels)")
-    require_ndim(kernel, 4, "kernel", "(kernel_height, kernel_width, in_channels, out_channels)")
+    require_ndim(kernel, 4, "kernel", "(kernel_height, kernel_width, in_channels, out_channels)",
+                 "A single 2-D filter k becomes k[:, :, None, None].")
     kh, kw, c_in, c_out = kernel.shape
     if x.shape[3] != c_in:
         raise ValueError(

@@ -1,0 +1,552 @@
+"""Public checks for the week 8 and week 9 labs: ``grader.check("conv2d")`` runs these.
+
+Each check tests *properties* a correct layer must have (the lecture's worked
+example, output sizes, linearity, cropping, equivariance, ...), so it needs no
+reference answer and gives no solution away. A failure raises ``AssertionError``
+with one sentence saying what went wrong. The hidden grading is done separately
+by ``dlgrade grade``, which compares with Keras on many more inputs.
+
+Needs only NumPy and Hypothesis. The examples are small, few and fixed
+(derandomized), so each check takes a fraction of a second.
+
+This file is written once in ``solutions/`` and copied into each lab by
+``dlgrade build``; edit it there.
+"""
+import math
+import pathlib
+
+import numpy as np
+from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+# Small, fixed and quiet: the same examples on every run, no example database on
+# the student's disk, and only our one-sentence message when something fails.
+SETTINGS = settings(
+    max_examples=10,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    print_blob=False,
+    report_multiple_bugs=False,
+    verbosity=Verbosity.quiet,
+    phases=(Phase.explicit, Phase.generate, Phase.shrink),
+)
+
+# The lecture's 7x7 image and 3x3 feature detector (CNN lecture, Step 1).
+LECTURE_IMAGE = np.array([
+    [0, 0, 0, 0, 0, 0, 0],
+    [0, 1, 0, 0, 0, 1, 0],
+    [0, 0, 0, 0, 0, 0, 0],
+    [0, 0, 0, 1, 0, 0, 0],
+    [0, 1, 0, 0, 0, 1, 0],
+    [0, 0, 1, 1, 1, 0, 0],
+    [0, 0, 0, 0, 0, 0, 0],
+])
+LECTURE_DETECTOR = np.array([[0, 0, 1], [1, 0, 0], [0, 1, 1]])
+# The feature map, computed by hand window by window. The slide prints the middle
+# cell (row 3, column 3) as 1, but its window holds a single 1 (image row 3,
+# column 3), which meets the detector's middle 0: the sum is 0.
+LECTURE_FEATURE_MAP = np.array([
+    [0, 1, 0, 0, 0],
+    [0, 1, 1, 1, 0],
+    [1, 0, 0, 2, 1],
+    [1, 4, 2, 1, 0],
+    [0, 0, 1, 2, 1],
+])
+# 2x2 max pooling with stride 2, by hand: 'valid' keeps the four full windows,
+# 'same' adds a last row/column of half windows (as on the slide).
+LECTURE_MAX_VALID = np.array([[1, 1], [4, 2]])
+LECTURE_MAX_SAME = np.array([[1, 1, 0], [4, 2, 1], [0, 2, 1]])
+# 2x2 average pooling, by hand: (0+1+0+1)/4, (0+0+1+1)/4, (1+0+1+4)/4, (0+2+2+1)/4
+# (the last window holds the computed middle 0, not the slide's 1).
+LECTURE_AVG_VALID = np.array([[0.5, 0.5], [1.5, 1.25]])
+
+
+def _nhwc(image):
+    """A 2-D picture as a batch of one single-channel image, (1, H, W, 1)."""
+    return np.asarray(image)[None, :, :, None]
+
+
+# ---------------------------------------------------------------- calling safely
+
+def _describe(args, kwargs):
+    """'x of shape (1, 5, 5, 1), strides=2' -- what a failing call was given."""
+    def one(value):
+        if isinstance(value, np.ndarray):
+            return f"shape {value.shape}"
+        if isinstance(value, (list, tuple)) and any(isinstance(v, np.ndarray) for v in value):
+            return "[" + ", ".join(one(v) for v in value) + "]"
+        return repr(value)
+    parts = [f"argument {i + 1} of {one(a)}" for i, a in enumerate(args)]
+    parts += [f"{k}={one(v)}" for k, v in kwargs.items()]
+    return ", ".join(parts)
+
+
+def _arrays_in(value):
+    if isinstance(value, np.ndarray):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return [a for v in value for a in _arrays_in(v)]
+    return []
+
+
+def call(fn, name, *args, **kwargs):
+    """Call the student's ``fn``; turn stubs, crashes, non-arrays and modified
+    inputs into one clear sentence (``AssertionError``)."""
+    if fn is None:
+        raise AssertionError(f"{name} is not defined yet: run the cell that defines it.")
+    inputs = _arrays_in(list(args) + list(kwargs.values()))
+    before = [a.copy() for a in inputs]
+    try:
+        out = fn(*args, **kwargs)
+    except NotImplementedError:
+        out = None
+    except Exception as exc:  # the student's bug, reported in one line
+        raise AssertionError(
+            f"{name}({_describe(args, kwargs)}) raised {type(exc).__name__}: {exc}"
+        ) from None
+    if out is None or out is Ellipsis:
+        raise AssertionError(f"{name} is not implemented yet: replace the ... in its body with your code.")
+    if any(a.shape != b.shape or not np.array_equal(a, b, equal_nan=True) for a, b in zip(inputs, before)):
+        raise AssertionError(
+            f"{name} changed its input arrays in place; build a new array instead "
+            "(or work on x.copy())."
+        )
+    if not isinstance(out, np.ndarray) or not np.issubdtype(out.dtype, np.number):
+        raise AssertionError(
+            f"{name} returned {type(out).__name__}"
+            f"{' of dtype ' + str(out.dtype) if isinstance(out, np.ndarray) else ''}, "
+            "expected a NumPy array of numbers."
+        )
+    return out
+
+
+def implemented(fn, *args, **kwargs):
+    """Whether a helper the check leans on (say your own ``dense``) works yet."""
+    try:
+        return fn is not None and fn(*args, **kwargs) not in (None, Ellipsis)
+    except Exception:
+        return False
+
+
+def expect_shape(name, got, want, why, args=(), kwargs=None):
+    if got.shape != tuple(want):
+        raise AssertionError(
+            f"{name}({_describe(args, kwargs or {})}) returned shape {got.shape}, "
+            f"expected {tuple(want)} ({why})."
+        )
+
+
+def expect_close(got, want, sentence, tol=1e-6):
+    """``sentence`` says what should hold; the gap found is appended."""
+    got, want = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
+    if got.shape != want.shape:
+        raise AssertionError(f"{sentence}, but the shapes differ: {got.shape} vs {want.shape}.")
+    scale = 1.0 + np.abs(want)
+    gap = np.abs(got - want)
+    if not np.all(gap <= tol * scale):
+        where = np.unravel_index(np.argmax(np.nan_to_num(gap, nan=np.inf)), gap.shape)
+        raise AssertionError(
+            f"{sentence}, but at index {tuple(int(i) for i in where)} got {got[where]:.6g} "
+            f"instead of {want[where]:.6g}."
+        )
+
+
+def run(prop):
+    """Run one Hypothesis property with the lab's settings."""
+    SETTINGS(prop)()
+
+
+# ---------------------------------------------------------------- strategies
+# Small integer values stored as floats: sums of products stay exact, so the
+# properties can demand (almost) exact equality whatever the summation order.
+
+def _ints(draw, shape, lo=-4, hi=4):
+    arr = draw(hnp.arrays(np.int8, shape, elements=st.integers(lo, hi)))
+    return arr.astype(np.float64)
+
+
+def _side(draw, lo, hi):
+    return draw(st.integers(lo, hi))
+
+
+@st.composite
+def conv_case(draw, padding=None, stride=None):
+    """(x, kernel, strides, padding) with a kernel that fits the image."""
+    n, c_in, c_out = _side(draw, 1, 2), _side(draw, 1, 3), _side(draw, 1, 3)
+    kh, kw = _side(draw, 1, 3), _side(draw, 1, 3)
+    h, w = _side(draw, kh, kh + 4), _side(draw, kw, kw + 4)
+    sh, sw = (stride, stride) if stride else (_side(draw, 1, 3), _side(draw, 1, 3))
+    strides = sh if sh == sw and draw(st.booleans()) else (sh, sw)
+    padding = padding or draw(st.sampled_from(["valid", "same"]))
+    x = _ints(draw, (n, h, w, c_in))
+    kernel = _ints(draw, (kh, kw, c_in, c_out), -2, 2)
+    return x, kernel, strides, padding
+
+
+@st.composite
+def pool_case(draw, padding=None):
+    """(x, pool_size, strides, padding); strides may be None (= pool_size)."""
+    n, c = _side(draw, 1, 2), _side(draw, 1, 3)
+    ph, pw = _side(draw, 1, 3), _side(draw, 1, 3)
+    pool = ph if ph == pw and draw(st.booleans()) else (ph, pw)
+    strides = draw(st.sampled_from([None, 1, 2, (1, 2), (2, 1), 3]))
+    h, w = _side(draw, ph, ph + 4), _side(draw, pw, pw + 4)
+    padding = padding or draw(st.sampled_from(["valid", "same"]))
+    return _ints(draw, (n, h, w, c)), pool, strides, padding
+
+
+def _pair(v):
+    return (v, v) if isinstance(v, int) else tuple(v)
+
+
+def out_size(size, window, stride, padding):
+    """The output-size formulas of the lecture / Keras, one axis."""
+    if padding == "valid":
+        return (size - window) // stride + 1
+    return math.ceil(size / stride)
+
+
+def _out_shape(x, window, strides, padding, channels):
+    (kh, kw), (sh, sw) = _pair(window), _pair(strides)
+    return (x.shape[0], out_size(x.shape[1], kh, sh, padding),
+            out_size(x.shape[2], kw, sw, padding), channels)
+
+
+# ---------------------------------------------------------------- week 8
+
+def check_relu(relu):
+    x = np.array([[-2.0, -0.5, 0.0, 0.5, 7.5]])
+    expect_close(call(relu, "relu", x), [[0, 0, 0, 0.5, 7.5]],
+                 "relu([[-2, -0.5, 0, 0.5, 7.5]]) should be [[0, 0, 0, 0.5, 7.5]] (negatives become 0, no upper cap)")
+
+    @given(st.data())
+    def same_shape_nonnegative_idempotent(data):
+        shape = data.draw(hnp.array_shapes(min_dims=1, max_dims=4, max_side=4))
+        x = _ints(data.draw, shape)
+        y = call(relu, "relu", x)
+        expect_shape("relu", y, x.shape, "relu works element-wise, so the shape is kept", (x,))
+        if np.any(y < 0):
+            raise AssertionError(f"relu returned a negative value ({y.min()}) for an input of shape {x.shape}.")
+        expect_close(y[x > 0], x[x > 0], "relu should keep positive values unchanged")
+        expect_close(call(relu, "relu", y), y, "relu should be idempotent: relu(relu(x)) == relu(x)")
+
+    run(same_shape_nonnegative_idempotent)
+
+
+def check_dense(dense):
+    # By hand: 1*1 + 2*1 + 3*1 = 6 and 1*0 + 2*1 + 3*(-1) = -1; plus the bias.
+    x, kernel, bias = np.array([[1.0, 2.0, 3.0]]), np.array([[1.0, 0.0], [1.0, 1.0], [1.0, -1.0]]), np.array([0.5, 0.0])
+    expect_close(call(dense, "dense", x, kernel, bias), [[6.5, -1.0]],
+                 "dense([[1, 2, 3]], [[1, 0], [1, 1], [1, -1]], [0.5, 0]) should be [[6.5, -1]]")
+    expect_close(call(dense, "dense", x, kernel), [[6.0, -1.0]],
+                 "dense without a bias (bias=None) should add nothing")
+
+    @st.composite
+    def case(draw):
+        n, d_in, d_out = _side(draw, 1, 4), _side(draw, 1, 5), _side(draw, 1, 4)
+        return (_ints(draw, (n, d_in)), _ints(draw, (n, d_in)), _ints(draw, (d_in, d_out)),
+                _ints(draw, (d_out,)), draw(st.integers(-3, 3)))
+
+    @given(case())
+    def shapes_linearity_bias(c):
+        x1, x2, kernel, bias, a = c
+        y1 = call(dense, "dense", x1, kernel)
+        expect_shape("dense", y1, (x1.shape[0], kernel.shape[1]),
+                     "(batch, in_features) @ (in_features, out_features) gives (batch, out_features)", (x1, kernel))
+        y2 = call(dense, "dense", x2, kernel)
+        expect_close(call(dense, "dense", a * x1 + x2, kernel), a * y1 + y2,
+                     f"dense should be linear in x: dense({a}*x1 + x2, k) == {a}*dense(x1, k) + dense(x2, k)")
+        expect_close(call(dense, "dense", x1, kernel, bias), y1 + bias,
+                     "the bias should be added to every row: dense(x, k, b) == dense(x, k) + b")
+        eye = np.eye(x1.shape[1])
+        expect_close(call(dense, "dense", x1, eye), x1, "dense(x, identity matrix) should return x")
+
+    run(shapes_linearity_bias)
+
+
+def check_softmax(softmax):
+    expect_close(call(softmax, "softmax", np.array([[3.0, 3.0, 3.0, 3.0]])), [[0.25] * 4],
+                 "softmax of equal logits should be uniform: [[0.25, 0.25, 0.25, 0.25]]")
+    big = call(softmax, "softmax", np.array([[1000.0, 0.0]]))
+    if not np.all(np.isfinite(big)):
+        raise AssertionError(
+            "softmax([[1000, 0]]) overflowed (got inf or nan); subtracting each row's "
+            "maximum first gives the same result without overflowing."
+        )
+    expect_close(big, [[1.0, 0.0]], "softmax([[1000, 0]]) should be [[1, 0]]")
+
+    @given(st.data())
+    def rows_sum_to_one_shift_invariant(data):
+        shape = data.draw(hnp.array_shapes(min_dims=2, max_dims=3, max_side=5))
+        x = _ints(data.draw, shape, -8, 8)
+        p = call(softmax, "softmax", x)
+        expect_shape("softmax", p, x.shape, "softmax keeps the shape", (x,))
+        if np.any(p < 0) or np.any(p > 1):
+            raise AssertionError("softmax returned values outside [0, 1]; probabilities must lie in [0, 1].")
+        expect_close(p.sum(axis=-1), np.ones(x.shape[:-1]),
+                     "each row of softmax (the last axis) should sum to 1")
+        c = data.draw(st.integers(-50, 50))
+        expect_close(call(softmax, "softmax", x + c), p,
+                     f"softmax should not change when a constant is added to the logits: softmax(x + {c}) == softmax(x)")
+        if np.any(np.argmax(p, axis=-1) != np.argmax(x, axis=-1)):
+            raise AssertionError("softmax should keep the largest logit the most likely class.")
+
+    run(rows_sum_to_one_shift_invariant)
+
+
+# ---------------------------------------------------------------- week 9
+
+def check_conv2d(conv2d, dense=None):
+    got = call(conv2d, "conv2d", _nhwc(LECTURE_IMAGE), LECTURE_DETECTOR[:, :, None, None])
+    expect_shape("conv2d", got, (1, 5, 5, 1), "a 3x3 detector on a 7x7 image, stride 1, no padding: 7 - 3 + 1 = 5")
+    expect_close(got[0, :, :, 0], LECTURE_FEATURE_MAP,
+                 "the lecture's 7x7 image with its 3x3 detector should give the lecture's feature map "
+                 "(with 0 in the middle cell: the slide's 1 is a misprint)")
+
+    @given(conv_case())
+    def shape_from_formula(c):
+        x, kernel, strides, padding = c
+        y = call(conv2d, "conv2d", x, kernel, strides=strides, padding=padding)
+        rule = "floor((size - kernel) / stride) + 1" if padding == "valid" else "ceil(size / stride)"
+        expect_shape("conv2d", y, _out_shape(x, kernel.shape[:2], strides, padding, kernel.shape[3]),
+                     f"with padding='{padding}' each side is {rule}; channels = kernel.shape[3]",
+                     (x, kernel), {"strides": strides, "padding": padding})
+
+    @given(conv_case(), st.data())
+    def linear_in_kernel_and_input_bias_per_channel(c, data):
+        x, k1, strides, padding = c
+        k2, x2 = _ints(data.draw, k1.shape, -2, 2), _ints(data.draw, x.shape)
+        a = data.draw(st.integers(-3, 3))
+        kw = dict(strides=strides, padding=padding)
+        y = call(conv2d, "conv2d", x, k1, **kw)
+        expect_close(call(conv2d, "conv2d", x, a * k1 + k2, **kw), a * y + call(conv2d, "conv2d", x, k2, **kw),
+                     f"conv2d should be linear in the kernel: conv2d(x, {a}*k1 + k2) == {a}*conv2d(x, k1) + conv2d(x, k2)")
+        expect_close(call(conv2d, "conv2d", a * x + x2, k1, **kw), a * y + call(conv2d, "conv2d", x2, k1, **kw),
+                     f"conv2d should be linear in the image: conv2d({a}*x1 + x2, k) == {a}*conv2d(x1, k) + conv2d(x2, k)")
+        bias = _ints(data.draw, (k1.shape[3],))
+        expect_close(call(conv2d, "conv2d", x, k1, bias, **kw), y + bias,
+                     "the bias should add one constant per output channel: conv2d(x, k, b) == conv2d(x, k) + b")
+
+    @given(conv_case(padding="valid", stride=1), st.data())
+    def one_hot_kernel_crops(c, data):
+        x, kernel, _, _ = c
+        kh, kw, c_in, c_out = kernel.shape
+        i, j = data.draw(st.integers(0, kh - 1)), data.draw(st.integers(0, kw - 1))
+        ci, co = data.draw(st.integers(0, c_in - 1)), data.draw(st.integers(0, c_out - 1))
+        one_hot = np.zeros(kernel.shape)
+        one_hot[i, j, ci, co] = 1.0
+        y = call(conv2d, "conv2d", x, one_hot)
+        oh, ow = x.shape[1] - kh + 1, x.shape[2] - kw + 1
+        want = np.zeros((x.shape[0], oh, ow, c_out))
+        want[..., co] = x[:, i:i + oh, j:j + ow, ci]
+        expect_close(y, want,
+                     f"a {kh}x{kw} kernel with a single 1 at row {i}, column {j} (input channel {ci} -> output "
+                     f"channel {co}) should crop the image: output channel {co} == x[:, {i}:{i}+out_h, {j}:{j}+out_w, {ci}] "
+                     "(no kernel flip), other channels 0")
+
+    @given(conv_case(padding="valid"), st.data())
+    def translation_equivariant(c, data):
+        x, kernel, strides, _ = c
+        sh, sw = _pair(strides)
+        y = call(conv2d, "conv2d", x, kernel, strides=strides)
+        a, b = data.draw(st.integers(0, y.shape[1] - 1)), data.draw(st.integers(0, y.shape[2] - 1))
+        shifted = call(conv2d, "conv2d", x[:, sh * a:, sw * b:], kernel, strides=strides)
+        expect_close(shifted, y[:, a:, b:],
+                     f"conv2d should commute with shifts: cutting {sh * a} rows and {sw * b} columns off the image "
+                     f"should cut {a} rows and {b} columns off the output (strides={strides})")
+
+    @given(conv_case(stride=1), st.data())
+    def same_is_zero_padding(c, data):
+        x, kernel, _, _ = c
+        odd = kernel[: kernel.shape[0] - 1 + kernel.shape[0] % 2, : kernel.shape[1] - 1 + kernel.shape[1] % 2]
+        ph, pw = odd.shape[0] // 2, odd.shape[1] // 2
+        framed = np.zeros((x.shape[0], x.shape[1] + 2 * ph, x.shape[2] + 2 * pw, x.shape[3]))
+        framed[:, ph:ph + x.shape[1], pw:pw + x.shape[2]] = x
+        expect_close(call(conv2d, "conv2d", x, odd, padding="same"), call(conv2d, "conv2d", framed, odd),
+                     f"with padding='same' and a {odd.shape[0]}x{odd.shape[1]} kernel, conv2d should equal "
+                     f"padding='valid' on the image framed by {ph} row(s) and {pw} column(s) of zeros")
+
+    @given(conv_case(padding="valid", stride=1))
+    def one_by_one_is_dense_per_pixel(c):
+        x, kernel, _, _ = c
+        k = kernel[:1, :1]
+        n, h, w, c_in = x.shape
+        want = call(dense, "dense", x.reshape(n * h * w, c_in), k[0, 0]).reshape(n, h, w, k.shape[3])
+        expect_close(call(conv2d, "conv2d", x, k), want,
+                     "a 1x1 convolution should apply your dense layer to every pixel's channels")
+
+    for prop in (shape_from_formula, linear_in_kernel_and_input_bias_per_channel, one_hot_kernel_crops,
+                 translation_equivariant, same_is_zero_padding):
+        run(prop)
+    if implemented(dense, np.ones((1, 1)), np.ones((1, 1))):
+        run(one_by_one_is_dense_per_pixel)
+
+
+def _check_pool(fn, name, other, other_name, lecture_valid, extra):
+    """The checks max and average pooling share; ``extra`` is one more property."""
+    got = call(fn, name, _nhwc(LECTURE_FEATURE_MAP), 2)
+    expect_shape(name, got, (1, 2, 2, 1), "a 2x2 window with stride 2 over 5x5, 'valid': floor((5 - 2) / 2) + 1 = 2")
+    expect_close(got[0, :, :, 0], lecture_valid,
+                 f"{name} of the lecture's feature map (2x2, stride 2) should be {lecture_valid.tolist()}")
+
+    @given(pool_case())
+    def shape_from_formula(c):
+        x, pool, strides, padding = c
+        y = call(fn, name, x, pool, strides=strides, padding=padding)
+        rule = "floor((size - pool) / stride) + 1" if padding == "valid" else "ceil(size / stride)"
+        expect_shape(name, y, _out_shape(x, pool, pool if strides is None else strides, padding, x.shape[3]),
+                     f"with padding='{padding}' each side is {rule}, strides=None meaning strides=pool_size",
+                     (x, pool), {"strides": strides, "padding": padding})
+
+    @given(pool_case(), st.integers(1, 5))
+    def constant_stays_constant(c, value):
+        x, pool, strides, _ = c
+        for v in (value, -value):  # negative too: padded zeros must not win a max
+            for padding in ("valid", "same"):
+                y = call(fn, name, np.full(x.shape, float(v)), pool, strides=strides, padding=padding)
+                expect_close(y, np.full(y.shape, float(v)),
+                             f"{name} of an image that is {v} everywhere should be {v} everywhere"
+                             + (" (with padding='same' the padded cells must not count)" if padding == "same" else ""))
+
+    @given(pool_case(), st.integers(1, 3), st.integers(-5, 5))
+    def scale_and_shift(c, a, b):
+        x, pool, strides, padding = c
+        kw = dict(strides=strides, padding=padding)
+        shift = f"{'+' if b >= 0 else '-'} {abs(b)}"
+        expect_close(call(fn, name, a * x + b, pool, **kw), a * call(fn, name, x, pool, **kw) + b,
+                     f"{name}({a}*x {shift}) should equal {a}*{name}(x) {shift} with padding='{padding}' "
+                     "(pooling picks or averages values)")
+
+    @given(pool_case())
+    def max_at_least_average(c):
+        x, pool, strides, padding = c
+        kw = dict(strides=strides, padding=padding)
+        pools = {name: call(fn, name, x, pool, **kw), other_name: call(other, other_name, x, pool, **kw)}
+        mx, av = pools["max_pool2d"], pools["avg_pool2d"]
+        if mx.shape == av.shape and np.any(mx < av - 1e-9):
+            raise AssertionError(
+                "max pooling should never be smaller than average pooling over the same windows, "
+                f"but max_pool2d < avg_pool2d somewhere for x of shape {x.shape}, pool_size={pool}, "
+                f"strides={strides}, padding='{padding}'."
+            )
+
+    for prop in (shape_from_formula, constant_stays_constant, scale_and_shift):
+        run(prop)
+    if implemented(other, np.ones((1, 2, 2, 1)), 2):
+        run(max_at_least_average)
+    run(extra)
+
+
+def check_max_pool2d(max_pool2d, avg_pool2d=None):
+    same = call(max_pool2d, "max_pool2d", _nhwc(LECTURE_FEATURE_MAP), 2, padding="same")
+    expect_shape("max_pool2d", same, (1, 3, 3, 1), "'same' padding: ceil(5 / 2) = 3")
+    expect_close(same[0, :, :, 0], LECTURE_MAX_SAME,
+                 f"max_pool2d of the lecture's feature map with padding='same' should be {LECTURE_MAX_SAME.tolist()}")
+
+    @given(pool_case(padding="valid"))
+    def default_strides_and_windows(c):
+        x, pool, _, _ = c
+        y = call(max_pool2d, "max_pool2d", x, pool)
+        expect_close(y, call(max_pool2d, "max_pool2d", x, pool, strides=pool),
+                     "strides=None should mean strides=pool_size")
+        # Every output is the largest value of its window: no input cell of a
+        # window may exceed it. Windows of stride == pool tile the image.
+        ph, pw = _pair(pool)
+        tiles = x[:, : y.shape[1] * ph, : y.shape[2] * pw]
+        up = np.repeat(np.repeat(y, ph, axis=1), pw, axis=2)
+        if np.any(tiles > up):
+            raise AssertionError(f"max_pool2d returned a value below a cell of its window for pool_size={pool}.")
+
+    _check_pool(max_pool2d, "max_pool2d", avg_pool2d, "avg_pool2d", LECTURE_MAX_VALID,
+                default_strides_and_windows)
+
+
+def check_avg_pool2d(avg_pool2d, max_pool2d=None):
+    @given(pool_case(), st.data())
+    def linear(c, data):
+        x, pool, strides, padding = c
+        x2, a = _ints(data.draw, x.shape), data.draw(st.integers(-3, 3))
+        kw = dict(strides=strides, padding=padding)
+        expect_close(call(avg_pool2d, "avg_pool2d", a * x + x2, pool, **kw),
+                     a * call(avg_pool2d, "avg_pool2d", x, pool, **kw) + call(avg_pool2d, "avg_pool2d", x2, pool, **kw),
+                     f"avg_pool2d should be linear: avg_pool2d({a}*x1 + x2) == {a}*avg_pool2d(x1) + avg_pool2d(x2)")
+
+    _check_pool(avg_pool2d, "avg_pool2d", max_pool2d, "max_pool2d", LECTURE_AVG_VALID, linear)
+
+
+def check_flatten(flatten):
+    @given(st.data())
+    def shape_and_order(data):
+        shape = data.draw(hnp.array_shapes(min_dims=2, max_dims=4, max_side=4))
+        x = np.arange(np.prod(shape), dtype=np.float64).reshape(shape) - 7
+        y = call(flatten, "flatten", x)
+        expect_shape("flatten", y, (shape[0], int(np.prod(shape[1:]))),
+                     "(batch, ...) becomes (batch, product of the other sides)", (x,))
+        first = x[0].reshape(-1, shape[-1])[0] if x.ndim > 2 else x[0, :1]
+        expect_close(y[0, : first.size], first,
+                     "flatten should start with all channels of pixel (0, 0), then pixel (0, 1), ... (Keras order)")
+        expect_close(y[-1, -1], x[-1].max(), "the last value of each row should be the last channel of the last pixel")
+        expect_close(np.sort(y, axis=1), np.sort(x.reshape(shape[0], -1), axis=1),
+                     "flatten should keep every value of each example, in the same row")
+
+    run(shape_and_order)
+
+
+def _net(h, w, c_in, filters, k, classes, rng):
+    """Weights [conv_kernel, conv_bias, dense_kernel, dense_bias] of the lab's network."""
+    features = ((h - k + 1) // 2) * ((w - k + 1) // 2) * filters
+    return [rng.integers(-2, 3, (k, k, c_in, filters)).astype(float), rng.integers(-2, 3, filters).astype(float),
+            rng.integers(-2, 3, (features, classes)).astype(float) / 8, rng.integers(-2, 3, classes).astype(float)]
+
+
+def check_cnn_forward(cnn_forward, data_file="digits.npz"):
+    rng = np.random.default_rng(9)
+    x = rng.integers(0, 4, (3, 6, 7, 2)).astype(float)
+    weights = _net(6, 7, 2, 3, 3, 4, rng)
+    p = call(cnn_forward, "cnn_forward", x, weights)
+    expect_shape("cnn_forward", p, (3, 4), "one row of class probabilities per image", (x, weights))
+    expect_close(p.sum(axis=1), np.ones(3), "each row of cnn_forward should sum to 1 (the last layer is softmax)")
+    expect_close(call(cnn_forward, "cnn_forward", x[1:2], weights), p[1:2],
+                 "cnn_forward should treat each image on its own: cnn_forward(x[1:2]) == cnn_forward(x)[1:2]")
+
+    # ReLU: a negative detector on a non-negative image gives only negative sums,
+    # which ReLU turns into 0, so only the dense bias is left: softmax(log p) = p.
+    dead = [-np.abs(weights[0]) - 1, np.zeros(3), weights[2], np.log(np.array([0.1, 0.2, 0.3, 0.4]))]
+    expect_close(call(cnn_forward, "cnn_forward", x + 1, dead), np.tile([0.1, 0.2, 0.3, 0.4], (3, 1)),
+                 "with a convolution that is negative everywhere, ReLU should leave zeros and the "
+                 "output should be softmax(dense_bias)")
+
+    # Max pooling: a 1x1 detector of weight 1 passes the image through; the dense
+    # layer reads only the first pooled cell, so class 0's logit is the largest
+    # value m of the top-left 2x2 window and p0 = 1 / (1 + exp(-m)).
+    img = rng.integers(0, 3, (2, 4, 4, 1)).astype(float)
+    kernel = np.zeros((4, 2))
+    kernel[0, 0] = 1.0
+    probe = [np.ones((1, 1, 1, 1)), np.zeros(1), kernel, np.zeros(2)]
+    m = img[:, :2, :2, 0].max(axis=(1, 2))
+    expect_close(call(cnn_forward, "cnn_forward", img, probe)[:, 0], 1 / (1 + np.exp(-m)),
+                 "the network should max-pool 2x2 windows after the convolution and ReLU")
+
+    path = pathlib.Path(data_file)
+    if path.exists():  # the lab's trained network on the bundled digits
+        with np.load(path) as data:
+            # the first 100 test digits keep the check quick even for loop-by-loop code
+            images, labels = data["images"][:100] / 16.0, data["labels"][:100]
+            trained = [data[k] for k in ("conv_kernel", "conv_bias", "dense_kernel", "dense_bias")]
+        probs = call(cnn_forward, "cnn_forward", images[..., None], trained)
+        accuracy = float(np.mean(probs.argmax(axis=1) == labels))
+        if accuracy < 0.9:
+            raise AssertionError(
+                f"with the trained weights, cnn_forward classifies only {accuracy:.0%} of the first 100 test "
+                "digits correctly (Keras gets them all); check the order of the layers."
+            )
+
+
+CHECKS = {
+    "relu": check_relu, "dense": check_dense, "softmax": check_softmax,
+    "conv2d": check_conv2d, "max_pool2d": check_max_pool2d, "avg_pool2d": check_avg_pool2d,
+    "flatten": check_flatten, "cnn_forward": check_cnn_forward,
+}

@@ -1,0 +1,399 @@
+"""``dlgrade grade``: grade a batch of submissions of one assignment into a results folder.
+
+    dlgrade grade --assignment week09 --out RESULTS_DIR [--timeout SECONDS] [--jobs N]
+                  [--force] [--visibility {hidden,after_due_date,after_published,visible}]
+                  SUBMISSION...
+
+Each student's result is written (atomically) as soon as that student is graded, so an
+interrupted batch can be rerun: a student is skipped when ``RESULTS_DIR/<student>.json``
+exists, was made without an internal grader error, and from the same file content (sha256),
+the same kit version and the same options: assignment, timeout, visibility, and a
+fingerprint of the grading code and data (judge, sandbox, suites, fixtures, reference,
+syllabus), so a fixed test regrades even before the version number moves. ``--force``
+regrades everyone. ``scores.csv`` is rebuilt at the end from all results of
+the assignment in the folder.
+
+The judge is trusted code (it never runs student code itself; each judge call starts its own
+sandboxed worker), so ``--jobs N`` runs N judges in a process pool; ``--jobs 1`` grades in
+this process.
+"""
+import argparse
+import concurrent.futures
+import functools
+import hashlib
+import importlib
+import multiprocessing
+import os
+import pathlib
+import signal
+import sys
+import traceback
+from collections import Counter
+
+from . import __version__
+
+VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
+ERROR_LOG = "grader-errors.log"
+# The judge module, by name so that pool processes import it themselves (and tests can
+# point it at a stand-in).
+JUDGE_MODULE = "autograder.judge"
+
+
+def _positive_seconds(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text}")
+    return value
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
+    return value
+
+
+def add_arguments(parser):
+    parser.add_argument("--assignment", required=True, metavar="NAME",
+                        help="the lab to grade, as named in the syllabus (e.g. week08, week09)")
+    parser.add_argument("--out", required=True, metavar="RESULTS_DIR",
+                        help="folder for <student>.json results and scores.csv (created if needed)")
+    parser.add_argument("--timeout", type=_positive_seconds, default=60.0, metavar="SECONDS",
+                        help="time one submission may spend on one function's tests (default: 60)")
+    parser.add_argument("--jobs", type=_positive_int, default=None, metavar="N",
+                        help="submissions graded in parallel (default: the number of CPU cores)")
+    parser.add_argument("--force", action="store_true",
+                        help="regrade every submission, even those with an up-to-date result")
+    parser.add_argument("--visibility", choices=VISIBILITIES, default="after_published",
+                        help="Gradescope visibility of the hidden tests' details (default: after_published)")
+    parser.add_argument("submissions", nargs="+", metavar="SUBMISSION",
+                        help=".py or .ipynb file, folder of them, or Canvas 'Download Submissions' zip")
+
+
+def _error(message):
+    print(f"dlgrade grade: error: {message}", file=sys.stderr)
+    return 2
+
+
+# --------------------------------------------------------------------------- the judge
+
+
+def _judge(name=None):
+    """The judge module (imported lazily: it pulls in Hypothesis and the suites)."""
+    return importlib.import_module(name or JUDGE_MODULE)
+
+
+def _isolation():
+    """``(level, weak)``: the sandbox's isolation level and whether it is below the strongest."""
+    from . import sandbox
+    level = sandbox.isolation_level()
+    return level, level != sandbox.LEVELS[0]   # LEVELS is ordered strongest first
+
+
+def _grade_task(submission, judge_module, assignment, timeout, visibility):
+    """Grade one submission; never raises (runs in a pool process or in-process).
+
+    Returns ``(result, None)`` or ``(None, traceback text)`` if the judge failed.
+    """
+    try:
+        return _judge(judge_module).grade(submission, assignment, timeout=timeout, visibility=visibility), None
+    except Exception:  # a judge bug must cost one result, not the batch
+        return None, traceback.format_exc()
+    except (KeyboardInterrupt, SystemExit):
+        # In a pool process this is the parent stopping the batch (SIGTERM, see _pool_init):
+        # the judge has closed its sandbox on the way out; stop here rather than let the
+        # pool take the next student.
+        if _IN_POOL:
+            os._exit(143)
+        raise
+
+
+_IN_POOL = False
+
+
+def _pool_init():
+    """Runs first in each pool process.
+
+    Ctrl-C is left to the parent (which then terminates the pool), so an interrupted batch
+    stops once and quietly; SIGTERM unwinds the judge, so its sandbox is closed.
+    """
+    global _IN_POOL
+    _IN_POOL = True
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+
+# What decides a grade besides the submission: the judge, the sandbox, the hidden tests
+# and fixtures, the reference and the syllabus points. Their content is hashed into the
+# cache key, so editing any of them regrades even when the kit version did not change.
+_PACKAGE = pathlib.Path(__file__).resolve().parent
+GRADER_FILES = (_PACKAGE / "judge.py", _PACKAGE / "syllabus.toml", _PACKAGE / "sandbox",
+                _PACKAGE / "suites", _PACKAGE.parent / "reference")
+_HASHED_SUFFIXES = {".py", ".npz", ".json", ".toml"}
+
+
+@functools.cache
+def grader_fingerprint():
+    """sha256 (first 16 hex digits) over the grading code and data, by relative path."""
+    digest = hashlib.sha256()
+    for root in GRADER_FILES:
+        files = sorted(root.rglob("*")) if root.is_dir() else [root]
+        for path in files:
+            if path.is_file() and path.suffix in _HASHED_SUFFIXES and "__pycache__" not in path.parts:
+                digest.update(path.relative_to(_PACKAGE.parent).as_posix().encode() + b"\0")
+                digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+# --------------------------------------------------------------------------- results
+
+
+def _options(args):
+    return {"timeout": float(args.timeout), "visibility": args.visibility,
+            "grader": grader_fingerprint()}
+
+
+def _is_current(result, submission, assignment, options):
+    """True when a stored result was made from this content, kit version and options."""
+    if not result:
+        return False
+    extra = result.get("extra_data") or {}
+    return (extra.get("submission_sha256") == submission.sha256
+            and extra.get("kit_version") == __version__
+            and extra.get("assignment") == assignment
+            and extra.get("options") == options
+            and not extra.get("grader_error"))
+
+
+def _stamp(result, submission, assignment, options, isolation):
+    """Make sure the fields the cache and the reports rely on are present and right."""
+    extra = result.setdefault("extra_data", {})
+    extra.update(student=submission.student, assignment=assignment, kit_version=__version__,
+                 submission_sha256=submission.sha256, options=dict(options))
+    extra.setdefault("isolation", isolation)
+    return result
+
+
+def _crashed_result(submission, lab, judge, visibility, message):
+    """Every test of the lab 'crashed' with ``message``: nobody is lost to a judge bug."""
+    plan = getattr(judge, "test_plan", None)
+    tests = None
+    if callable(plan):
+        try:
+            tests = [dict(t) for t in plan(lab.name, visibility=visibility)]
+        except Exception:
+            tests = None
+    if not tests:
+        tests = _tests_from_suite(lab, visibility)
+    if not tests:  # no suite either: one test per function, the week's points split evenly
+        share = lab.points / len(lab.functions)
+        tests = [{"name": f"{fn}: graded", "number": f"{i}", "max_score": share,
+                  "visibility": visibility, "tags": [fn]}
+                 for i, fn in enumerate(lab.functions, start=1)]
+    for test in tests:
+        test.update(score=0.0, status="crashed", output=message)
+    return {
+        "score": 0.0,
+        "output": message,
+        "stdout_visibility": "hidden",
+        "tests": tests,
+        "extra_data": {"max_score": float(lab.points), "flags": ["crashed"], "grader_error": message},
+    }
+
+
+def _tests_from_suite(lab, visibility):
+    """The lab's hidden tests (names, points scaled to the week) without running any."""
+    try:
+        from . import suites
+        suite = suites.load(lab.name)
+        total = sum(t.weight for t in suite.tests)
+        tests = []
+        for f, function in enumerate(suite.functions, start=1):
+            for t, test in enumerate(suite.tests_for(function), start=1):
+                tests.append({"name": test.name, "number": f"{f}.{t}", "visibility": visibility,
+                              "max_score": test.weight * lab.points / total, "tags": [function]})
+        return tests
+    except Exception:   # this is the fallback of a fallback: never let it raise
+        return None
+
+
+# --------------------------------------------------------------------------- running
+
+
+def _run_in_process(pending, task_args):
+    for submission in pending:
+        yield submission, _grade_task(submission, *task_args)
+
+
+def _run_in_pool(pending, task_args, jobs):
+    """Yield ``(submission, (result, error))`` as judges finish, across a process pool.
+
+    If a judge process dies (the pool breaks), the unfinished submissions are retried one
+    at a time in fresh single-process pools, so the one that kills its judge is named and
+    the others are still graded.
+    """
+    context = multiprocessing.get_context("spawn")  # no fork of a process with threads (tqdm)
+    left = list(pending)
+    with concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=context,
+                                                initializer=_pool_init) as pool:
+        futures = {pool.submit(_grade_task, s, *task_args): s for s in left}
+        try:
+            for future in concurrent.futures.as_completed(futures):
+                submission = futures[future]
+                try:
+                    outcome = future.result()
+                except concurrent.futures.process.BrokenProcessPool:
+                    break
+                left.remove(submission)
+                yield submission, outcome
+        except BaseException:   # interrupted, or the caller stopped early
+            # Stop the judges now rather than wait for them (private attribute, guarded;
+            # read before shutdown, which forgets it).
+            processes = list((getattr(pool, "_processes", None) or {}).values())
+            pool.shutdown(wait=False, cancel_futures=True)
+            for process in processes:
+                process.terminate()
+            raise
+    for submission in list(left):  # only after a broken pool
+        with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=context,
+                                                    initializer=_pool_init) as single:
+            try:
+                outcome = single.submit(_grade_task, submission, *task_args).result()
+            except concurrent.futures.process.BrokenProcessPool as exc:
+                outcome = (None, f"the judge process died while grading ({exc})")
+        yield submission, outcome
+
+
+class _UsageError(Exception):
+    """Nothing can be graded as asked; exit 2 with this one-line message."""
+
+
+def _prepare(args):
+    """``(lab, submissions)`` after checking everything that needs no grading; or _UsageError."""
+    from . import course, results, submissions
+
+    try:
+        lab = course.load().lab(args.assignment)
+    except KeyError as exc:
+        raise _UsageError(exc.args[0]) from None
+    except course.SyllabusError as exc:
+        raise _UsageError(str(exc)) from None
+    try:
+        batch = submissions.collect(args.submissions)
+    except submissions.SubmissionError as exc:
+        raise _UsageError(str(exc)) from None
+    bad_ids = []
+    for submission in batch:
+        try:
+            results.check_student_id(submission.student)
+        except results.ResultsError as exc:
+            bad_ids.append(f"{submission.path}: {exc}")
+    if bad_ids:
+        raise _UsageError("; ".join(bad_ids))
+    try:
+        os.makedirs(args.out, exist_ok=True)
+    except OSError as exc:
+        raise _UsageError(f"cannot create results folder {args.out}: {exc.strerror or exc}") from None
+    return lab, batch
+
+
+def run(args):
+    from . import results
+    from tqdm import tqdm
+
+    try:
+        lab, batch = _prepare(args)
+    except _UsageError as exc:
+        return _error(str(exc))
+    out = args.out
+    try:
+        judge = _judge()
+    except ImportError as exc:
+        return _error(f"the grader is not fully installed ({exc})")
+    try:
+        isolation, weak = _isolation()
+    except Exception as exc:   # the sandbox cannot start at all: nothing can be graded
+        return _error(f"cannot start the sandbox: {exc}")
+    print(f"dlgrade grade: {lab.name} ({lab.title}), {len(batch)} submission(s), "
+          f"isolation: {isolation}")
+    if weak:
+        from . import sandbox
+        why = sandbox.LEVEL_NOTES.get(isolation, "student code is less isolated than it could be")
+        print(f"dlgrade grade: warning: isolation level {isolation}: {why}; for the strongest "
+              "level grade as root on Linux with namespaces (unshare) available",
+              file=sys.stderr)
+
+    options = _options(args)
+    pending, cached = [], []
+    for submission in batch:
+        stored = None if args.force else results.read_result(out, submission.student)
+        if _is_current(stored, submission, lab.name, options):
+            cached.append((submission, stored))
+        else:
+            pending.append(submission)
+
+    jobs = min(args.jobs or os.cpu_count() or 1, max(len(pending), 1))
+    task_args = (JUDGE_MODULE, lab.name, options["timeout"], options["visibility"])
+    runner = (_run_in_process(pending, task_args) if jobs == 1
+              else _run_in_pool(pending, task_args, jobs))
+    graded, failures = [], 0
+    with tqdm(total=len(pending), unit="student", file=sys.stderr, disable=None,
+              desc=f"grading {lab.name}") as bar:
+        for submission, (result, error) in runner:
+            if result is None or not isinstance(result, dict):
+                failures += 1
+                first = (error or "the judge returned no result").strip().splitlines()[-1]
+                message = f"internal grader error: {first}"
+                _log_error(out, submission, error or message)
+                tqdm.write(f"dlgrade grade: {submission.student}: {message} "
+                           f"(details in {os.path.join(out, ERROR_LOG)})", file=sys.stderr)
+                result = _crashed_result(submission, lab, judge, args.visibility, message)
+            _stamp(result, submission, lab.name, options, isolation)
+            try:
+                results.write_result(out, submission.student, result)
+            except (OSError, ValueError) as exc:
+                bar.close()
+                return _write_failed(out, submission, exc)
+            graded.append((submission, result))
+            bar.update(1)
+
+    try:
+        scores = results.write_scores(out, lab.name)
+    except OSError as exc:
+        print(f"dlgrade grade: error: cannot write scores.csv in {out}: {exc}", file=sys.stderr)
+        return 1
+    _summary(lab, graded, cached, failures, scores)
+    return 0
+
+
+def _write_failed(out, submission, exc):
+    print(f"dlgrade grade: error: cannot write the result of {submission.student} in {out}: "
+          f"{getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
+    return 1
+
+
+def _log_error(out, submission, text):
+    try:
+        with open(os.path.join(out, ERROR_LOG), "a", encoding="utf-8") as log:
+            log.write(f"--- {submission.student} ({submission.path})\n{text.rstrip()}\n")
+    except OSError:
+        pass
+
+
+def _summary(lab, graded, cached, failures, scores_path):
+    everyone = graded + cached
+    statuses = Counter(t.get("status", "?") for _, r in everyone for t in r.get("tests", []))
+    mean = sum(float(r.get("score", 0.0)) for _, r in everyone) / max(len(everyone), 1)
+    counts = ", ".join(f"{n} {status}" for status, n in sorted(statuses.items(), key=lambda kv: (-kv[1], kv[0])))
+    line = (f"dlgrade grade: {len(graded)} graded, {len(cached)} cached; "
+            f"mean score {mean:.2f} / {lab.points:g}; tests: {counts or 'none'}")
+    if failures:
+        line += f"; {failures} internal grader error(s), see {ERROR_LOG}"
+    print(line)
+    print(f"dlgrade grade: scores: {scores_path}")

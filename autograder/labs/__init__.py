@@ -1,0 +1,1 @@
+"""Lab authoring: student notebooks from solutions/, Gradescope zips."""

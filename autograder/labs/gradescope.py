@@ -1,0 +1,79 @@
+"""``dlgrade gradescope``: a Gradescope autograder zip for one lab.
+
+    dlgrade gradescope --assignment week09 --out week09-gradescope.zip
+
+The zip holds ``setup.sh`` (installs Python and this kit, core dependencies only),
+``run_autograder`` (grades ``/autograder/submission`` with ``dlgrade grade`` and writes
+``/autograder/results/results.json``) and ``dlgrade/``, a copy of the kit's source. Upload
+it as a "Zip file upload" autograder. The zip is byte-for-byte reproducible.
+"""
+import pathlib
+import sys
+import zipfile
+
+SOURCE_ITEMS = ("pyproject.toml", "README.md", "autograder", "reference")  # what pip needs to install the kit
+SKIP = ("__pycache__", ".pyc", ".egg-info")
+FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # zip timestamps: the same bytes on every build
+
+
+def add_arguments(parser):
+    parser.add_argument("--assignment", required=True, metavar="NAME",
+                        help="the lab to grade, as named in the syllabus (e.g. week09)")
+    parser.add_argument("--out", type=pathlib.Path, metavar="ZIP",
+                        help="the zip to write (default: <assignment>-gradescope.zip)")
+    parser.add_argument("--source", type=pathlib.Path, metavar="DIR",
+                        help="the kit's source tree to bundle (default: the one this dlgrade runs from)")
+
+
+def kit_source(source=None):
+    """The folder holding the kit's ``pyproject.toml`` (the repository root)."""
+    root = source or pathlib.Path(__file__).resolve().parents[2]
+    if not (root / "pyproject.toml").is_file() or not (root / "autograder").is_dir():
+        raise ValueError(f"no dlgrade source tree at {root} (pass --source with the repository folder)")
+    return root
+
+
+def _add(zf, name, data, executable=False):
+    info = zipfile.ZipInfo(name, date_time=FIXED_TIME)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = (0o100755 if executable else 0o100644) << 16
+    zf.writestr(info, data)
+
+
+def source_files(root):
+    """(path in the zip, file) for the kit's source, sorted, without caches."""
+    files = []
+    for item in SOURCE_ITEMS:
+        path = root / item
+        candidates = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+        files += [(f"dlgrade/{p.relative_to(root).as_posix()}", p) for p in candidates
+                  if not any(s in part for part in p.relative_to(root).parts for s in SKIP)]
+    return sorted(files)
+
+
+def write_zip(assignment, out, source=None):
+    from . import gradescope_scripts as scripts
+
+    root = kit_source(source)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(out, "w") as zf:
+        _add(zf, "setup.sh", scripts.SETUP_SH, executable=True)
+        _add(zf, "run_autograder", scripts.RUN_AUTOGRADER.format(assignment=assignment), executable=True)
+        for name, path in source_files(root):
+            _add(zf, name, path.read_bytes())
+    return out
+
+
+def run(args):
+    from .. import course
+
+    try:
+        lab = course.load().lab(args.assignment)
+        out = write_zip(lab.name, args.out or pathlib.Path(f"{lab.name}-gradescope.zip"), args.source)
+    except (KeyError, ValueError, OSError) as exc:
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        print(f"dlgrade gradescope: {message}", file=sys.stderr)
+        return 2
+    print(f"wrote {out}: upload it as the Gradescope autograder of {lab.name} ({lab.points} points; "
+          "base image Ubuntu 24.04 recommended)")
+    return 0

@@ -1,0 +1,63 @@
+"""``dlgrade report``: gradebook.csv, canvas.csv and report.html from result folders.
+
+    dlgrade report --out REPORT_DIR [--manual MANUAL_CSV] [--roster ROSTER_CSV] RESULTS_DIR...
+
+Top-level imports stay light (stdlib): jinja2 and matplotlib load inside ``run``.
+"""
+import sys
+from pathlib import Path
+
+
+def add_arguments(parser):
+    parser.add_argument("results", nargs="+", metavar="RESULTS_DIR",
+                        help="folders of result files written by `dlgrade grade` (one per lab)")
+    parser.add_argument("--out", required=True, metavar="REPORT_DIR",
+                        help="where to write gradebook.csv, canvas.csv, report.html and feedback/")
+    parser.add_argument("--manual", metavar="MANUAL_CSV",
+                        help="hand-scored weeks: a CSV with `student` and any weekNN columns")
+    parser.add_argument("--roster", metavar="ROSTER_CSV",
+                        help="class roster: student,name,sis_user_id,sis_login_id,section "
+                             "(every roster student gets a row; Canvas ids come from here)")
+
+
+def build_report(results_dirs, out, manual=None, roster=None):
+    """Read the inputs, write every output; returns the gradebook rows. Raises ``ReportError``."""
+    from .. import course as course_module
+    from . import canvas, gradebook, html
+    from .manual import load_manual
+    from .results import load_results
+    from .roster import load_roster
+
+    course = course_module.load()
+    students = load_roster(roster) if roster else None
+    roster_ids = {s.student for s in students} if students is not None else None
+    scores = load_manual(manual, course, roster_ids) if manual else {}
+    results = load_results(results_dirs, course)
+    rows = gradebook.build(course, results, scores, students)
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    gradebook.write_csv(out / "gradebook.csv", course, rows)
+    canvas.write_csv(out / "canvas.csv", course, rows)
+    sources = [f"results: {', '.join(str(Path(d)) for d in results_dirs)}"]
+    if roster:
+        sources.append(f"roster: {Path(roster).name}")
+    if manual:
+        sources.append(f"manual scores: {Path(manual).name}")
+    html.render(out, course, rows, results, scores, sources)
+    return rows
+
+
+def run(args):
+    from ..course import SyllabusError
+    from .errors import ReportError
+
+    try:
+        rows = build_report(args.results, args.out, manual=args.manual, roster=args.roster)
+    except (ReportError, SyllabusError) as exc:
+        print(f"dlgrade report: error: {exc}", file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    print(f"{len(rows)} students -> {out / 'gradebook.csv'}, {out / 'canvas.csv'}")
+    print(f"report: {(out / 'report.html').resolve().as_uri()}")
+    return 0

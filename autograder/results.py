@@ -1,0 +1,155 @@
+"""Result files: ``RESULTS_DIR/<student>.json`` (Gradescope results.json) and ``scores.csv``.
+
+Every write goes to a temporary file in the same folder and is then renamed over the
+target (``os.replace``), so an interrupted batch never leaves a half-written result that
+a rerun would trust.
+"""
+import csv
+import io
+import json
+import os
+import pathlib
+import re
+import tempfile
+
+from . import course
+
+SCORES_CSV = "scores.csv"
+# Output strings are capped here as a last line of defence (the judge caps them first):
+# a result file stays small whatever a submission prints.
+MAX_OUTPUT_CHARS = 20_000
+# A student id becomes a file name: letters/digits (any script), "_", "-", "+", "@", ".",
+# and inner spaces; no separators, no leading dot, no control characters.
+_SAFE_ID = re.compile(r"[^\W][\w.@+\- ]*")
+_MAX_ID_LENGTH = 120
+
+
+class ResultsError(ValueError):
+    """A result cannot be written (bad student id, unwritable folder); one-line message."""
+
+
+def check_student_id(student):
+    """Raise ``ResultsError`` unless ``student`` is safe as a file name in RESULTS_DIR."""
+    if (not isinstance(student, str) or not _SAFE_ID.fullmatch(student) or student.endswith((" ", "."))
+            or len(student) > _MAX_ID_LENGTH):
+        raise ResultsError(
+            f"student id {student!r} cannot be used as a result file name (use letters, digits, "
+            f"'_', '-', '+', '@', '.', inner spaces, at most {_MAX_ID_LENGTH} characters, "
+            "not starting with '.'); rename the submission file"
+        )
+    return student
+
+
+def result_path(out_dir, student):
+    return pathlib.Path(out_dir) / f"{check_student_id(student)}.json"
+
+
+def write_result(out_dir, student, result):
+    """Write one student's result atomically as JSON (sorted keys, 2-space indent)."""
+    text = json.dumps(_capped(result), sort_keys=True, indent=2, ensure_ascii=False,
+                      allow_nan=False) + "\n"
+    path = result_path(out_dir, student)
+    _atomic_write(path, text)
+    return path
+
+
+def read_result(out_dir, student):
+    """The stored result of ``student`` as a dict, or ``None`` if absent or unreadable."""
+    try:
+        data = json.loads(result_path(out_dir, student).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None   # a damaged file is simply graded again
+    return data if isinstance(data, dict) else None
+
+
+def iter_results(out_dir, assignment=None):
+    """``(student, result)`` for every readable result file in ``out_dir``, by student.
+
+    With ``assignment``, only results whose ``extra_data.assignment`` matches.
+    """
+    rows = []
+    for path in sorted(pathlib.Path(out_dir).glob("*.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        extra = data.get("extra_data") if isinstance(data, dict) else None
+        if not isinstance(extra, dict) or "tests" not in data:
+            continue   # not one of our result files
+        if assignment is not None and extra.get("assignment") != assignment:
+            continue
+        rows.append((str(extra.get("student", path.stem)), data))
+    return sorted(rows, key=lambda row: row[0])
+
+
+def function_points(result, functions):
+    """Points earned per graded function: the sum of test scores whose ``tags[0]`` is it."""
+    points = {name: 0.0 for name in functions}
+    for test in result.get("tests", []):
+        tags = test.get("tags") or []
+        if tags and tags[0] in points:
+            points[tags[0]] += float(test.get("score", 0.0))
+    return points
+
+
+def max_score(result):
+    """The submission's maximum: the sum of its tests' ``max_score``."""
+    return sum(float(t.get("max_score", 0.0)) for t in result.get("tests", []))
+
+
+def write_scores(out_dir, assignment):
+    """Rebuild ``scores.csv`` from every result of ``assignment`` in ``out_dir``.
+
+    Columns: ``student,score,max_score`` then one per graded function in syllabus order.
+    Returns the path written.
+    """
+    functions = course.load().lab(assignment).functions
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["student", "score", "max_score", *functions])
+    for student, result in iter_results(out_dir, assignment):
+        per_function = function_points(result, functions)
+        writer.writerow([student, _number(result.get("score", 0.0)), _number(max_score(result)),
+                         *(_number(per_function[name]) for name in functions)])
+    path = pathlib.Path(out_dir) / SCORES_CSV
+    _atomic_write(path, buffer.getvalue())
+    return path
+
+
+def _number(value):
+    # Scores are sums of test points like 0.25: round away float noise, print "3.75", "10".
+    return f"{round(float(value), 6):g}"
+
+
+def _capped(value):
+    """A copy of ``value`` with every string under an "output" key cut to MAX_OUTPUT_CHARS."""
+    if isinstance(value, dict):
+        return {k: (_cut(v) if k == "output" and isinstance(v, str) else _capped(v))
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [_capped(v) for v in value]
+    return value
+
+
+def _cut(text):
+    if len(text) <= MAX_OUTPUT_CHARS:
+        return text
+    return text[:MAX_OUTPUT_CHARS] + f"\n... (cut: {len(text) - MAX_OUTPUT_CHARS} more characters)"
+
+
+def _atomic_write(path, text):
+    path = pathlib.Path(path)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp, 0o644)   # mkstemp makes 0600; results are meant to be shared with TAs
+        os.replace(temp, path)
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+        raise

@@ -1,0 +1,341 @@
+"""``dlgrade grade`` batch behaviour and the result files, with a stand-in judge.
+
+The stand-in (written to a temp folder and named through ``grade.JUDGE_MODULE``) gives the
+points of a function when the code defines it, logs each call to a file (so calls made in
+pool processes are counted too) raises when the code contains ``BOOM`` and kills its own process on ``DIE``. One end-to-end
+test uses the real judge once it exists.
+"""
+import csv
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autograder import __version__, cli, course, grade, results
+
+ROOT = Path(__file__).resolve().parent.parent
+
+FAKE_JUDGE = '''
+import os
+POINTS = {"relu": 2.0, "dense": 4.0, "softmax": 4.0}
+
+def grade(submission, assignment, *, timeout=60.0, visibility="after_published", limits=None):
+    with open(os.environ["FAKE_JUDGE_LOG"], "a") as log:
+        log.write(submission.student + "\\n")
+    code = "".join(c.source for c in submission.cells)
+    if "BOOM" in code:
+        raise RuntimeError("judge bug for testing")
+    if "DIE" in code:
+        os._exit(3)   # the judge process itself dies (never happens in-process here)
+    tests = []
+    for number, (fn, points) in enumerate(POINTS.items(), start=1):
+        ok = f"def {fn}" in code
+        tests.append({"name": f"{fn}: works", "number": str(number), "score": points if ok else 0.0,
+                      "max_score": points, "status": "passed" if ok else "not implemented",
+                      "output": "", "visibility": visibility, "tags": [fn]})
+    return {"score": sum(t["score"] for t in tests), "output": "", "stdout_visibility": "hidden",
+            "tests": tests, "extra_data": {"isolation": "fake", "max_score": 10.0, "flags": []}}
+'''
+
+RELU = "def relu(x):\n    return x * (x > 0)\n"
+DENSE = "def dense(x, kernel, bias=None):\n    return x @ kernel\n"
+SOFTMAX = "def softmax(x):\n    return x\n"
+
+
+@pytest.fixture
+def fake(tmp_path, monkeypatch):
+    """Install the stand-in judge; returns a function giving the students graded so far."""
+    judge_dir = tmp_path / "fakejudge"
+    judge_dir.mkdir()
+    (judge_dir / "fake_judge_h3b.py").write_text(FAKE_JUDGE)
+    log = tmp_path / "calls.log"
+    log.write_text("")
+    monkeypatch.syspath_prepend(str(judge_dir))
+    monkeypatch.setenv("FAKE_JUDGE_LOG", str(log))
+    monkeypatch.setattr(grade, "JUDGE_MODULE", "fake_judge_h3b")
+    monkeypatch.setattr(grade, "_isolation", lambda: ("namespaces+uid", False))
+    return lambda: log.read_text().split()
+
+
+@pytest.fixture
+def folder(tmp_path):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "alice.py").write_text(RELU + DENSE + SOFTMAX)
+    (subs / "bob.py").write_text(RELU)
+    (subs / "carol.py").write_text(DENSE + SOFTMAX)
+    return subs
+
+
+def run_grade(out, *inputs, extra=()):
+    return cli.main(["grade", "--assignment", "week08", "--out", str(out), "--jobs", "1",
+                     *extra, *map(str, inputs)])
+
+
+def read_scores(out):
+    with open(out / "scores.csv", newline="") as handle:
+        return list(csv.reader(handle))
+
+
+# ------------------------------------------------------------------ results.py
+
+
+def test_result_file_is_sorted_indented_json_and_atomic(tmp_path):
+    result = {"tests": [], "score": 1.5, "extra_data": {"student": "zoe", "assignment": "week08"}}
+    path = results.write_result(tmp_path, "zoe", result)
+    assert path == tmp_path / "zoe.json"
+    assert path.read_text() == json.dumps(result, sort_keys=True, indent=2) + "\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["zoe.json"]   # no temp file left behind
+    assert results.read_result(tmp_path, "zoe") == result
+    (tmp_path / "zoe.json").write_text("{ half a file")
+    assert results.read_result(tmp_path, "zoe") is None            # damaged -> regraded
+
+
+def test_long_outputs_are_cut(tmp_path):
+    long = "x" * (results.MAX_OUTPUT_CHARS + 500)
+    results.write_result(tmp_path, "amy", {"output": long, "tests": [{"output": long}]})
+    data = results.read_result(tmp_path, "amy")
+    for text in (data["output"], data["tests"][0]["output"]):
+        assert len(text) < results.MAX_OUTPUT_CHARS + 100 and "500 more characters" in text
+
+
+@pytest.mark.parametrize("student", ["../evil", ".hidden", "a/b", "a\\b", "", "x\n", "-rf", "a" * 200, "end."])
+def test_unsafe_student_ids_are_refused(tmp_path, student):
+    with pytest.raises(results.ResultsError, match="cannot be used as a result file name"):
+        results.write_result(tmp_path, student, {"tests": []})
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("student", ["alice", "123456", "José García", "o.brien", "a_b-c+d@x"])
+def test_ordinary_student_ids_are_accepted(student):
+    assert results.check_student_id(student) == student
+
+
+def test_scores_csv_layout(tmp_path):
+    def test(fn, score, max_score):
+        return {"tags": [fn], "score": score, "max_score": max_score, "status": "passed"}
+
+    results.write_result(tmp_path, "bob", {"score": 2.75, "tests": [
+        test("softmax", 0.75, 1.0), test("relu", 1.0, 1.0), test("relu", 1.0, 2.0), test("dense", 0.0, 6.0)],
+        "extra_data": {"student": "bob", "assignment": "week08"}})
+    results.write_result(tmp_path, "alice", {"score": 10.0, "tests": [
+        test("dense", 6.0, 6.0), test("relu", 3.0, 3.0), test("softmax", 1.0, 1.0)],
+        "extra_data": {"student": "alice", "assignment": "week08"}})
+    results.write_result(tmp_path, "carl", {"score": 5.0, "tests": [test("conv2d", 5.0, 5.0)],
+                                            "extra_data": {"student": "carl", "assignment": "week09"}})
+    (tmp_path / "notes.json").write_text('{"not": "a result"}')
+    results.write_scores(tmp_path, "week08")
+    assert course.load().lab("week08").functions == ("relu", "dense", "softmax")
+    # By hand: bob relu 1.0 + 1.0 = 2, dense 0, softmax 0.75; max 1 + 1 + 2 + 6 = 10.
+    # carl (week09) and notes.json are not week08 results.
+    assert read_scores(tmp_path) == [
+        ["student", "score", "max_score", "relu", "dense", "softmax"],
+        ["alice", "10", "10", "3", "6", "1"],
+        ["bob", "2.75", "10", "2", "0", "0.75"],
+    ]
+
+
+def test_grader_fingerprint_follows_grading_files(tmp_path, monkeypatch):
+    suite = tmp_path / "suites"
+    suite.mkdir()
+    (suite / "week08.py").write_text("WEIGHT = 1\n")
+    (suite / "notes.txt").write_text("not hashed")
+    monkeypatch.setattr(grade, "_PACKAGE", tmp_path)
+    monkeypatch.setattr(grade, "GRADER_FILES", (suite, tmp_path / "judge.py"))
+    fingerprint = grade.grader_fingerprint.__wrapped__
+    first = fingerprint()
+    (suite / "notes.txt").write_text("changed, still not hashed")
+    assert fingerprint() == first
+    (suite / "week08.py").write_text("WEIGHT = 2\n")
+    assert fingerprint() != first
+    assert grade.grader_fingerprint() == grade.grader_fingerprint()   # the real one is stable
+
+
+# ------------------------------------------------------------------ the grade verb
+
+
+def test_grades_a_folder_and_writes_results_and_scores(tmp_path, fake, folder, capsys):
+    out = tmp_path / "out"
+    assert run_grade(out, folder) == 0
+    assert sorted(fake()) == ["alice", "bob", "carol"]
+    alice = json.loads((out / "alice.json").read_text())
+    assert alice["score"] == 10.0
+    extra = alice["extra_data"]
+    assert extra["student"] == "alice" and extra["assignment"] == "week08"
+    assert extra["kit_version"] == __version__ and extra["isolation"] == "fake"
+    assert extra["options"] == {"timeout": 60.0, "visibility": "after_published",
+                                "grader": grade.grader_fingerprint()}
+    assert extra["submission_sha256"] == results_sha(folder / "alice.py")
+    # bob has relu (2 points), carol dense + softmax (4 + 4), per the stand-in's points.
+    assert read_scores(out)[1:] == [["alice", "10", "10", "2", "4", "4"],
+                                    ["bob", "2", "10", "2", "0", "0"],
+                                    ["carol", "8", "10", "0", "4", "4"]]
+    stdout = capsys.readouterr().out
+    assert "isolation: namespaces+uid" in stdout
+    assert "3 graded, 0 cached" in stdout and "mean score 6.67 / 10" in stdout   # (10+2+8)/3
+    assert str(out / "scores.csv") in stdout
+
+
+def results_sha(path):
+    import hashlib
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_rerun_skips_unchanged_students_and_force_regrades(tmp_path, fake, folder, capsys, monkeypatch):
+    out = tmp_path / "out"
+    assert run_grade(out, folder) == 0
+    first = {p.name: p.read_text() for p in out.glob("*.json")}
+    assert run_grade(out, folder) == 0
+    assert len(fake()) == 3                                    # nothing regraded
+    assert "0 graded, 3 cached" in capsys.readouterr().out
+    (folder / "bob.py").write_text(RELU + DENSE)               # bob resubmits
+    assert run_grade(out, folder) == 0
+    assert fake()[3:] == ["bob"]
+    assert run_grade(out, folder, extra=["--timeout", "30"]) == 0   # options changed
+    assert sorted(fake()[4:]) == ["alice", "bob", "carol"]
+    assert run_grade(out, folder, extra=["--timeout", "30", "--force"]) == 0
+    assert len(fake()) == 10
+    assert run_grade(out, folder, extra=["--timeout", "30", "--visibility", "visible"]) == 0
+    assert len(fake()) == 13
+    real_fingerprint = grade.grader_fingerprint
+    monkeypatch.setattr(grade, "grader_fingerprint", lambda: "a-fixed-hidden-test")
+    assert run_grade(out, folder, extra=["--timeout", "30", "--visibility", "visible"]) == 0
+    assert len(fake()) == 16                                   # grading code changed
+    monkeypatch.setattr(grade, "grader_fingerprint", real_fingerprint)
+    # Same input, same options: byte-identical results (no timestamps, no temp paths).
+    assert run_grade(out, folder, extra=["--force"]) == 0
+    assert {p.name: p.read_text() for p in out.glob("*.json")}["alice.json"] == first["alice.json"]
+
+
+def test_a_judge_error_costs_one_result_not_the_batch(tmp_path, fake, folder, capsys):
+    (folder / "dan.py").write_text("BOOM = 1\n" + RELU)
+    out = tmp_path / "out"
+    assert run_grade(out, folder) == 0
+    dan = json.loads((out / "dan.json").read_text())
+    assert dan["score"] == 0.0
+    assert {t["status"] for t in dan["tests"]} == {"crashed"}
+    assert sum(t["max_score"] for t in dan["tests"]) == pytest.approx(course.load().lab("week08").points)
+    assert dan["output"].startswith("internal grader error: RuntimeError: judge bug for testing")
+    assert "judge bug for testing" in (out / grade.ERROR_LOG).read_text()
+    assert "internal grader error" in capsys.readouterr().err
+    assert [row[0] for row in read_scores(out)[1:]] == ["alice", "bob", "carol", "dan"]
+    assert run_grade(out, folder) == 0     # a grader-error result is never reused
+    assert fake().count("dan") == 2 and fake().count("alice") == 1
+
+
+def test_parallel_jobs_grade_everyone(tmp_path, fake, folder):
+    out = tmp_path / "out"
+    assert cli.main(["grade", "--assignment", "week08", "--out", str(out), "--jobs", "2", str(folder)]) == 0
+    assert sorted(fake()) == ["alice", "bob", "carol"]
+    assert [row[1] for row in read_scores(out)[1:]] == ["10", "2", "8"]
+
+
+def test_a_dying_judge_process_is_named_and_the_others_graded(tmp_path, fake, folder):
+    (folder / "dan.py").write_text("DIE = 1\n" + RELU)
+    out = tmp_path / "out"
+    assert cli.main(["grade", "--assignment", "week08", "--out", str(out), "--jobs", "2", str(folder)]) == 0
+    assert [row[1] for row in read_scores(out)[1:]] == ["10", "2", "8", "0"]
+    dan = json.loads((out / "dan.json").read_text())
+    assert "internal grader error" in dan["output"] and "died" in dan["output"]
+
+
+def test_weak_isolation_is_announced(tmp_path, fake, folder, monkeypatch, capsys):
+    monkeypatch.setattr(grade, "_isolation", lambda: ("rlimits", True))
+    assert run_grade(tmp_path / "out", folder) == 0
+    captured = capsys.readouterr()
+    assert "isolation: rlimits" in captured.out
+    assert "warning: weak isolation (rlimits)" in captured.err
+
+
+def test_bad_student_id_is_a_usage_error(tmp_path, fake, capsys):
+    path = tmp_path / "-rf.py"
+    path.write_text(RELU)
+    assert run_grade(tmp_path / "out", path) == 2
+    assert "cannot be used as a result file name" in capsys.readouterr().err
+    assert fake() == []
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--assignment", "week99", "--out", "OUT", "SUB"], "unknown assignment 'week99'; the syllabus defines: week08, week09"),
+    (["--assignment", "week08", "--out", "OUT", "MISSING"], "no such file or folder"),
+    (["--assignment", "week08", "--out", "OUT", "--timeout", "0", "SUB"], "positive number of seconds"),
+    (["--assignment", "week08", "--out", "OUT", "--timeout", "-3", "SUB"], "positive number of seconds"),
+    (["--assignment", "week08", "--out", "OUT", "--jobs", "0", "SUB"], "must be at least 1"),
+    (["--assignment", "week08", "--out", "OUT"], "required: SUBMISSION"),
+])
+def test_usage_errors_exit_2_with_one_line_and_no_traceback(tmp_path, args, message):
+    sub = tmp_path / "alice.py"
+    sub.write_text(RELU)
+    args = [str(sub) if a == "SUB" else str(tmp_path / "out") if a == "OUT"
+            else str(tmp_path / "missing.py") if a == "MISSING" else a for a in args]
+    proc = subprocess.run([sys.executable, "-m", "autograder", "grade", *args],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("dlgrade grade: error:") and message in last
+    assert not (tmp_path / "out").exists()
+
+
+# ------------------------------------------------------------------ with the real judge
+
+
+def _real_judge_ready():
+    if importlib.util.find_spec("autograder.judge") is None:
+        return False
+    text = (ROOT / "autograder" / "judge.py").read_text()
+    return "def grade(" in text and "Placeholder" not in text
+
+
+@pytest.mark.skipif(not _real_judge_ready(), reason="autograder/judge.py is not written yet")
+def test_end_to_end_correct_and_stub(tmp_path):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "good.py").write_text(
+        "import numpy as np\n"
+        "def relu(x):\n    return np.maximum(x, 0)\n"
+        "def dense(x, kernel, bias=None):\n"
+        "    y = x @ kernel\n    return y if bias is None else y + bias\n"
+        "def softmax(x):\n"
+        "    e = np.exp(x - x.max(axis=-1, keepdims=True))\n    return e / e.sum(axis=-1, keepdims=True)\n")
+    (subs / "stub.py").write_text(
+        "def relu(x):\n    ...\n"
+        "def dense(x, kernel, bias=None):\n    ...\n"
+        "def softmax(x):\n    ...\n")
+    # The same correct code as a noisy notebook in a Canvas zip: magics, a shell line, a
+    # failing plotting import, a cell magic.
+    import nbformat
+    import zipfile
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("%matplotlib inline\n!pip install numpy\nimport matplotlib.pyplot as plt"),
+        nbformat.v4.new_code_cell((subs / "good.py").read_text()),
+        nbformat.v4.new_code_cell("%%bash\nls /"),
+        nbformat.v4.new_code_cell("plt.plot(relu(np.arange(-2, 3)))"),
+    ])
+    with zipfile.ZipFile(tmp_path / "canvas.zip", "w") as archive:
+        archive.writestr("doejane_LATE_4242_99_lab8.ipynb", nbformat.writes(notebook))
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "autograder", "grade", "--assignment", "week08",
+                           "--out", str(out), "--jobs", "2", str(subs), str(tmp_path / "canvas.zip")],
+                          capture_output=True, text=True, cwd=ROOT, timeout=600,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    points = course.load().lab("week08").points
+    good = json.loads((out / "good.json").read_text())
+    stub = json.loads((out / "stub.json").read_text())
+    assert good["score"] == pytest.approx(points)
+    assert sum(t["max_score"] for t in good["tests"]) == pytest.approx(points)
+    assert stub["score"] == 0
+    assert {t["status"] for t in stub["tests"]} == {"not implemented"}
+    rows = {row[0]: row for row in read_scores(out)[1:]}
+    assert sorted(rows) == ["4242", "good", "stub"]
+    for student, score in (("4242", points), ("good", points), ("stub", 0)):
+        assert rows[student][1:3] == [f"{score:g}", f"{points:g}"]
+        assert sum(float(v) for v in rows[student][3:]) == pytest.approx(score)  # columns add up
+    notebook_result = json.loads((out / "4242.json").read_text())
+    assert notebook_result["score"] == pytest.approx(points)
+    assert "cell 1" in notebook_result["output"] and "matplotlib" in notebook_result["output"]

@@ -1,0 +1,141 @@
+"""The Gradescope autograder zip, run in a simulated /autograder layout.
+
+Gradescope unpacks the zip into ``autograder/source``, puts the upload in
+``autograder/submission`` and reads ``autograder/results/results.json``. Here that tree
+lives in a temp folder (``DLGRADE_GRADESCOPE_ROOT``) and ``run_autograder`` finds this
+venv's ``dlgrade`` on the PATH (setup.sh's apt/pip install is not run, only syntax-checked).
+"""
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+from autograder import cli
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+VENV_BIN = pathlib.Path(sys.executable).parent
+
+# A .py submission with a correct flatten and nothing else: a score strictly between 0 and 5.
+PARTLY_DONE = '''
+import numpy as np
+
+def flatten(x):
+    return np.asarray(x).reshape(len(x), -1)
+
+def conv2d(x, kernel, bias=None, strides=1, padding="valid"):
+    raise NotImplementedError
+'''
+
+
+@pytest.fixture(scope="module")
+def gradescope_zip(tmp_path_factory):
+    out = tmp_path_factory.mktemp("zip") / "week09-gradescope.zip"
+    assert cli.main(["gradescope", "--assignment", "week09", "--out", str(out)]) == 0
+    return out
+
+
+def simulate(zip_path, tmp_path, files):
+    """Unzip into <tmp>/autograder/source, submit ``files`` ({name: text}), run run_autograder."""
+    root = tmp_path / "autograder"
+    for sub in ("source", "submission", "results"):
+        (root / sub).mkdir(parents=True)
+    with zipfile.ZipFile(zip_path) as zf:
+        zf.extractall(root / "source")
+    for name, text in files.items():
+        (root / "submission" / name).write_text(text)
+    env = dict(os.environ, DLGRADE_GRADESCOPE_ROOT=str(root), PATH=f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}")
+    proc = subprocess.run(["bash", str(root / "source" / "run_autograder")], env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads((root / "results" / "results.json").read_text())
+
+
+def local_grade(path, tmp_path):
+    out = tmp_path / "local"
+    proc = subprocess.run([str(VENV_BIN / "dlgrade"), "grade", "--assignment", "week09", "--jobs", "1",
+                           "--out", str(out), str(path)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads((out / f"{path.stem}.json").read_text())
+
+
+def test_zip_holds_the_scripts_and_the_kit_only(gradescope_zip, tmp_path):
+    with zipfile.ZipFile(gradescope_zip) as zf:
+        names = zf.namelist()
+        modes = {i.filename: i.external_attr >> 16 for i in zf.infolist()}
+        zf.extractall(tmp_path)
+    assert names[:2] == ["setup.sh", "run_autograder"]
+    assert modes["run_autograder"] & 0o111 and modes["setup.sh"] & 0o111
+    assert {"dlgrade/pyproject.toml", "dlgrade/autograder/cli.py", "dlgrade/reference/conv.py"} <= set(names)
+    assert not [n for n in names if "__pycache__" in n or n.startswith(("dlgrade/solutions", "dlgrade/tests"))]
+    for script in ("setup.sh", "run_autograder"):
+        check = subprocess.run(["bash", "-n", str(tmp_path / script)], capture_output=True, text=True)
+        assert check.returncode == 0, check.stderr
+    assert 'ASSIGNMENT="week09"' in (tmp_path / "run_autograder").read_text()
+    # Only the grader's core dependencies get installed: no TensorFlow, no otter.
+    setup = (tmp_path / "setup.sh").read_text()
+    assert "pip install -q /autograder/source/dlgrade\n" in setup and "tensorflow" not in setup
+
+
+def test_zip_is_reproducible(gradescope_zip, tmp_path):
+    again = tmp_path / "again.zip"
+    assert cli.main(["gradescope", "--assignment", "week09", "--out", str(again)]) == 0
+    assert again.read_bytes() == gradescope_zip.read_bytes()
+
+
+def test_unknown_assignment_is_one_clear_line(tmp_path, capsys):
+    assert cli.main(["gradescope", "--assignment", "week99", "--out", str(tmp_path / "x.zip")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "unknown assignment 'week99'" in err
+
+
+@pytest.mark.parametrize("name, text", [
+    ("week09.ipynb", (ROOT / "solutions" / "week09" / "week09.ipynb").read_text()),
+    ("week09.ipynb", (ROOT / "assignments" / "week09" / "week09.ipynb").read_text()),
+    ("my_lab.py", PARTLY_DONE),
+], ids=["solution", "untouched", "partly-done-py"])
+def test_gradescope_score_equals_the_local_score(gradescope_zip, tmp_path, name, text):
+    result = simulate(gradescope_zip, tmp_path, {name: text})
+    local = local_grade(tmp_path / "autograder" / "submission" / name, tmp_path)
+    assert result["score"] == local["score"]
+    assert [(t["name"], t["score"], t["max_score"], t["status"]) for t in result["tests"]] == \
+        [(t["name"], t["score"], t["max_score"], t["status"]) for t in local["tests"]]
+    assert sum(t["max_score"] for t in result["tests"]) == 5
+    if name == "my_lab.py":
+        assert 0 < result["score"] < 5
+
+
+def test_prefers_the_assignment_notebook_over_other_files(gradescope_zip, tmp_path):
+    solution = (ROOT / "solutions" / "week09" / "week09.ipynb").read_text()
+    result = simulate(gradescope_zip, tmp_path, {"notes.py": "x = 1\n", "week09.ipynb": solution})
+    assert result["score"] == 5
+
+
+def test_empty_submission_scores_zero_with_a_message(gradescope_zip, tmp_path):
+    result = simulate(gradescope_zip, tmp_path, {"answers.pdf": "not code"})
+    assert result["score"] == 0 and result["tests"] == []
+    assert "No notebook (.ipynb) or Python file (.py)" in result["output"]
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_grader_failure_scores_zero_with_a_message(gradescope_zip, tmp_path):
+    """If dlgrade itself cannot run, the student sees why instead of a broken autograder."""
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir()
+    (fake_bin / "dlgrade").write_text("#!/bin/sh\nexit 3\n")
+    (fake_bin / "dlgrade").chmod(0o755)
+    root = tmp_path / "autograder"
+    for sub in ("source", "submission", "results"):
+        (root / sub).mkdir(parents=True)
+    with zipfile.ZipFile(gradescope_zip) as zf:
+        zf.extractall(root / "source")
+    (root / "submission" / "week09.py").write_text("x = 1\n")
+    env = dict(os.environ, DLGRADE_GRADESCOPE_ROOT=str(root),
+               PATH=f"{fake_bin}{os.pathsep}{VENV_BIN}{os.pathsep}{os.environ['PATH']}")
+    subprocess.run(["bash", str(root / "source" / "run_autograder")], env=env, capture_output=True, timeout=60, check=True)
+    result = json.loads((root / "results" / "results.json").read_text())
+    assert result["score"] == 0 and "could not run on week09.py" in result["output"]

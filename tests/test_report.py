@@ -1,0 +1,225 @@
+"""``dlgrade report`` end to end: the CLI, the Canvas export, and report.html / feedback pages."""
+import html
+import subprocess
+import sys
+
+import pytest
+
+from autograder import cli
+from report_helpers import ROSTER_HEADER, read_csv, simple_result, make_test, write_csv, write_result
+
+SCRIPT = "<script>alert('pwned')</script>"
+
+
+@pytest.fixture
+def klass(tmp_path):
+    r8, r9 = tmp_path / "r8", tmp_path / "r9"
+    # week08: alice passes relu, fails dense with hostile output, times out in softmax.
+    write_result(r8, "alice", "week08", [
+        make_test("relu", "1.1", 3, 3),
+        make_test("dense", "2.1", 0, 4, "wrong values", f"max abs error 0.5 at [0, 1] {SCRIPT}"),
+        make_test("softmax", "3.1", 0, 3, "timed out", "took longer than 12.5 s"),
+    ], output=f"line 3: import matplotlib failed {SCRIPT}")
+    write_result(r8, "2001", "week08", [           # a numeric (Canvas) user id
+        make_test("relu", "1.1", 3, 3),
+        make_test("dense", "2.1", 0, 4, "wrong values", f"max abs error 0.5 at [0, 1] {SCRIPT}"),
+        make_test("softmax", "3.1", 3, 3),
+    ])
+    # week09: a hidden test worth 1.25 that bob passed, and a policy violation.
+    write_result(r9, "bob", "week09", [
+        make_test("conv2d", "1.1", 3.75, 3.75),
+        make_test("cnn_forward", "5.1", 1.25, 1.25, visibility="hidden"),
+    ], isolation="rlimits")
+    write_result(r9, "alice", "week09", [
+        make_test("conv2d", "1.1", 0, 3.75, "policy violation", "import scipy is not allowed"),
+        make_test("cnn_forward", "5.1", 0, 1.25, "not implemented", ""),
+    ])
+    roster = write_csv(tmp_path / "roster.csv", ROSTER_HEADER, [
+        ["alice", "<b>Smith</b>, Alice", "S1", "asmith", "Sec A"],
+        ["2001", "=HYPERLINK(\"x\"), Eve", "S2", "eve", "Sec A"],
+        ["bob", "Jones, Bob", "S3", "bjones", "Sec B"],
+        ["dan", "Wu, Dan", "S4", "dwu", "Sec B"],
+    ])
+    manual = write_csv(tmp_path / "manual.csv", ["student", "week17"], [["bob", "27.5"]])
+    return tmp_path, r8, r9, roster, manual
+
+
+def report(tmp, *args):
+    return cli.main(["report", "--out", str(tmp / "out"), *map(str, args)])
+
+
+def test_cli_writes_all_outputs_and_says_where(klass, capsys):
+    tmp, r8, r9, roster, manual = klass
+    assert report(tmp, "--roster", roster, "--manual", manual, r8, r9) == 0
+    out = capsys.readouterr().out
+    assert "4 students" in out and "report.html" in out
+    for name in ("gradebook.csv", "canvas.csv", "report.html", "feedback/alice.html",
+                 "feedback/bob.html", "feedback/dan.html", "feedback/2001.html"):
+        assert (tmp / "out" / name).is_file(), name
+
+
+def test_canvas_csv_has_canvas_import_layout(klass):
+    tmp, r8, r9, roster, manual = klass
+    assert report(tmp, "--roster", roster, "--manual", manual, r8, r9) == 0
+    rows = read_csv(tmp / "out" / "canvas.csv")
+    header = rows[0]
+    # Canvas's importer needs these five student columns first, "Section" last among them.
+    assert header[:5] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
+    assert header[5:] == [f"week{n:02d}" for n in (1, 2, 3, 4, 5, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17)]
+    assert "total" not in header          # Canvas would import a total column as an assignment
+    # Points Possible row as Canvas's exporter writes it: 4 leading spaces, empty id cells.
+    assert rows[1] == ["    Points Possible", "", "", "", "",
+                       "1", "4", "5", "5", "5", "10", "5", "5", "5", "10", "5", "5", "5", "5", "30"]
+    by_login = {r[3]: dict(zip(header, r)) for r in rows[2:]}
+    assert set(by_login) == {"asmith", "eve", "bjones", "dwu"}
+    bob = by_login["bjones"]
+    # bob: week09 3.75 + 1.25 = 5 of 5 raw -> 5 points; week17 27.5 from the manual file
+    assert (bob["Student"], bob["SIS User ID"], bob["Section"]) == ("Jones, Bob", "S3", "Sec B")
+    assert (bob["week09"], bob["week17"], bob["week08"]) == ("5", "27.5", "0")
+    # alice: week08 3 of 10 -> 3 points. Her id is not a Canvas user id, so ID stays empty.
+    assert (by_login["asmith"]["week08"], by_login["asmith"]["ID"]) == ("3", "")
+    assert by_login["eve"]["ID"] == "2001"          # a numeric id is a Canvas user id
+    assert by_login["eve"]["week08"] == "6"         # 3 + 3 of 10
+    # a name that a spreadsheet would run as a formula is quoted, as Canvas's exporter does
+    assert by_login["eve"]["Student"].startswith('="=HYPERLINK')
+
+
+def test_report_html_escapes_student_text_everywhere(klass):
+    tmp, r8, r9, roster, manual = klass
+    assert report(tmp, "--roster", roster, "--manual", manual, r8, r9) == 0
+    for page in ["report.html", "feedback/alice.html", "feedback/2001.html"]:
+        text = (tmp / "out" / page).read_text()
+        assert SCRIPT not in text, page
+        assert "<b>Smith</b>" not in text, page
+    feedback = (tmp / "out" / "feedback" / "alice.html").read_text()
+    assert html.escape(SCRIPT, quote=False) in feedback or "&lt;script&gt;" in feedback
+    assert "&lt;b&gt;Smith&lt;/b&gt;, Alice" in feedback
+    assert "line 3: import matplotlib failed" in feedback       # the load problems are shown
+
+
+def test_report_html_sections(klass):
+    tmp, r8, r9, roster, manual = klass
+    assert report(tmp, "--roster", roster, "--manual", manual, r8, r9) == 0
+    text = (tmp / "out" / "report.html").read_text()
+    for anchor in ('id="summary"', 'id="items"', 'id="flags"', 'id="students"', 'id="warnings"',
+                   'id="plot-hist-week08"', 'id="plot-hist-week09"', 'id="plot-hist-total"',
+                   'id="plot-items-week08"', 'id="plot-items-week09"'):
+        assert anchor in text, anchor
+    assert text.count("data:image/png;base64,") == 5
+    # item analysis: dense failed for both week08 students with the same (truncated) message
+    assert "0/2 (0%)" in text and "wrong values" in text and "(×2)" in text
+    # relu passed for both
+    assert "2/2 (100%)" in text
+    # flags: alice timed out in week08 and broke the import policy in week09; bob not flagged
+    flags = text.split('id="flags"')[1].split('id="students"')[0]
+    assert "timed out" in flags and "policy violation" in flags
+    assert "feedback/alice.html" in flags and "feedback/bob.html" not in flags
+    # weak isolation warning names the level
+    assert "weak isolation (rlimits)" in text
+    # students link to their pages; dan (no work) is listed with total 0
+    assert 'href="feedback/dan.html"' in text
+
+
+def test_feedback_hides_hidden_tests_but_counts_them(klass):
+    tmp, r8, r9, roster, manual = klass
+    assert report(tmp, "--roster", roster, "--manual", manual, r8, r9) == 0
+    bob = (tmp / "out" / "feedback" / "bob.html").read_text()
+    assert "conv2d: property 1.1" in bob
+    assert "cnn_forward: property 5.1" not in bob
+    assert "1 hidden test(s)" in bob
+    assert "5 of 5 points" in bob                      # 3.75 + 1.25 hidden
+    dan = (tmp / "out" / "feedback" / "dan.html").read_text()
+    assert "No submission was graded for this lab: 0 of 10 points" in dan
+
+
+def test_student_ids_cannot_escape_the_feedback_folder(tmp_path, capsys):
+    folder = tmp_path / "r8"
+    simple_result(folder, "../../evil", "week08", 10, 10, name="evil")
+    simple_result(folder, "..", "week08", 1, 10, name="dots")
+    assert cli.main(["report", "--out", str(tmp_path / "out"), str(folder)]) == 0
+    written = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*.html"))
+    assert all(str(p).startswith("out") for p in written)
+    assert len(list((tmp_path / "out" / "feedback").glob("*.html"))) == 2
+
+
+def test_cli_error_is_one_line_with_exit_code_2(klass, capsys):
+    tmp, r8, r9, roster, manual = klass
+    bad = write_csv(tmp / "bad.csv", ["student", "week08"], [["alice", "5"]])
+    assert report(tmp, "--manual", bad, r8) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("dlgrade report: error: ") and err.count("\n") == 1
+    assert "scored by the autograder" in err and "Traceback" not in err
+
+
+def test_cli_error_in_a_real_process_has_no_traceback(tmp_path):
+    (tmp_path / "r").mkdir()
+    (tmp_path / "r" / "x.json").write_text("[1, 2]")
+    proc = subprocess.run([sys.executable, "-m", "autograder", "report", "--out", str(tmp_path / "o"),
+                           str(tmp_path / "r")], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert "x.json: not a dlgrade result file (the top level is not an object)" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_same_inputs_give_the_same_outputs(klass):
+    tmp, r8, r9, roster, manual = klass
+    outputs = []
+    for name in ("a", "b"):
+        assert cli.main(["report", "--out", str(tmp / name), "--roster", str(roster), str(r8), str(r9)]) == 0
+        outputs.append([(tmp / name / f).read_bytes() for f in ("gradebook.csv", "canvas.csv", "report.html", "feedback/alice.html")])
+    assert outputs[0] == outputs[1]
+
+
+def test_item_analysis_groups_the_same_mistake_across_students(tmp_path):
+    from autograder import course
+    from autograder.report.analysis import item_analysis
+    from autograder.report.results import load_results
+
+    def feedback(where, got):
+        # the judge's layout: test line, input listing (indented), diagnosis, hint
+        return (f"Failed: softmax over the last axis.\nSmallest failing input found:\n  x: shape (1, {where})\n"
+                f"Expected out[0, {where}] = 0.5, got {got} (1 of 2 values are off).\nHint: subtract the max.")
+
+    folder = tmp_path / "r"
+    for student, status, text in [("a", "wrong values", feedback(1, "nan")), ("b", "wrong values", feedback(3, "nan")),
+                                  ("c", "crashed", "Your function raised an error: ValueError"),
+                                  ("d", "passed", "")]:
+        write_result(folder, student, "week08", [make_test("softmax", "3.1", 4 * (status == "passed"), 4, status, text)])
+    [item] = item_analysis(load_results([folder], course.load()), "week08")
+    assert (item.passed, item.attempts) == (1, 4)
+    assert (item.top_status, item.top_status_count) == ("wrong values", 2)
+    # a's and b's messages differ only in numbers: one mistake, shown without the input listing
+    assert item.top_message_count == 2
+    assert item.top_message == "Expected out[0, 1] = 0.5, got nan (1 of 2 values are off). Hint: subtract the max."
+
+
+def test_bundled_class_full_marks_student_and_manual_weeks(tmp_path):
+    """Grade the bundled class's correct submissions (ada: .py, ben: notebook) with the real
+    grader, then report with the bundled roster and manual scores."""
+    import csv
+    from pathlib import Path
+
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    for lab in ("week08", "week09"):
+        subs = [str(examples / "class" / lab / name) for name in ("ada.py", "ben.ipynb")]
+        assert cli.main(["grade", "--assignment", lab, "--out", str(tmp_path / lab), "--jobs", "1", *subs]) == 0
+    assert cli.main(["report", "--out", str(tmp_path / "out"), "--roster", str(examples / "roster.csv"),
+                     "--manual", str(examples / "manual.csv"), str(tmp_path / "week08"), str(tmp_path / "week09")]) == 0
+    rows = read_csv(tmp_path / "out" / "gradebook.csv")
+    header, book = rows[0], {r[0]: dict(zip(rows[0], r)) for r in rows[1:]}
+    assert rows[1] == ["Points Possible", "1", "4", "5", "5", "5", "10", "5", "5", "5", "10", "5", "5", "5", "5", "30", "105"]
+    for student in ("ada", "ben"):                   # correct code: full marks in both labs
+        assert (book[student]["week08"], book[student]["week09"]) == ("10", "5")
+    with open(examples / "manual.csv", newline="") as handle:
+        manual = {row["student"]: row for row in csv.DictReader(handle)}
+    with open(examples / "roster.csv", newline="") as handle:
+        roster = [row["student"] for row in csv.DictReader(handle)]
+    assert [r[0] for r in rows[2:]] == roster        # every roster student, in roster order
+    for student, marks in manual.items():
+        for week, value in marks.items():
+            if week != "student":
+                assert float(book[student][week]) == float(value or 0), (student, week)
+    # a student whose work was not graded here has 0 in both labs
+    assert (book["dara"]["week08"], book["dara"]["week09"]) == ("0", "0")
+    assert header[-1] == "total" and float(book["ada"]["total"]) == 10 + 5 + sum(
+        float(v) for k, v in manual["ada"].items() if k != "student")

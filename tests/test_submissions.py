@@ -1,0 +1,264 @@
+"""Reading submissions: .py, notebooks (magics, shell lines, broken JSON), folders, Canvas zips."""
+import hashlib
+import json
+import zipfile
+
+import nbformat
+import pytest
+
+from autograder import submissions
+from autograder.submissions import SubmissionError, canvas_student, collect, load, strip_ipython
+
+RELU = "import numpy as np\n\ndef relu(x):\n    return np.maximum(x, 0)\n"
+
+
+def write_notebook(path, cells):
+    """cells: list of ("code" | "markdown", source)."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(src) if kind == "code" else nbformat.v4.new_markdown_cell(src)
+                for kind, src in cells]
+    path.write_text(nbformat.writes(nb), encoding="utf-8")
+    return path
+
+
+# ------------------------------------------------------------------ .py files
+
+
+def test_py_file_is_one_cell_with_stem_as_student(tmp_path):
+    path = tmp_path / "alice.py"
+    path.write_text(RELU, encoding="utf-8")
+    sub = load(path)
+    assert sub.student == "alice"
+    assert [c.source for c in sub.cells] == [RELU]
+    assert sub.cells[0].label == "alice.py"
+    assert sub.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert sub.problems == ()
+
+
+def test_py_with_syntax_error_still_yields_its_code(tmp_path):
+    # The worker runs statement by statement; loading must not judge the syntax.
+    source = RELU + "def broken(:\n    pass\n"
+    path = tmp_path / "bob.py"
+    path.write_text(source, encoding="utf-8")
+    sub = load(path)
+    assert sub.cells[0].source == source
+    assert sub.problems == ()
+
+
+def test_non_utf8_py_is_graded_with_a_problem(tmp_path):
+    path = tmp_path / "carol.py"
+    path.write_bytes(b"# caf\xe9\n" + RELU.encode())   # Latin-1 e-acute, no coding line
+    sub = load(path)
+    assert len(sub.problems) == 1
+    assert "UTF-8" in sub.problems[0] and "carol.py" in sub.problems[0]
+    assert "def relu(x):" in sub.cells[0].source        # the code itself survives
+    assert "\ufffd" in sub.cells[0].source
+
+
+def test_pep263_coding_line_is_honoured(tmp_path):
+    path = tmp_path / "dave.py"
+    path.write_bytes(b"# -*- coding: latin-1 -*-\n# caf\xe9\n" + RELU.encode())
+    sub = load(path)
+    assert sub.problems == ()
+    assert "# caf\u00e9" in sub.cells[0].source
+
+
+def test_bom_is_not_part_of_the_code(tmp_path):
+    path = tmp_path / "erin.py"
+    path.write_bytes(b"\xef\xbb\xbf" + RELU.encode())
+    assert load(path).cells[0].source == RELU
+
+
+# ------------------------------------------------------------------ notebooks
+
+
+def test_notebook_code_cells_without_magics_and_shell_lines(tmp_path):
+    path = write_notebook(tmp_path / "frank.ipynb", [
+        ("markdown", "# Lab 8\n%not code"),
+        ("code", "%matplotlib inline\n!pip install numpy\nimport numpy as np"),
+        ("code", "%%bash\necho hi\nls"),                      # cell magic: dropped whole
+        ("code", "files = !ls\nenv = %env\n" + RELU),
+        ("code", "%%time\ny = relu(np.arange(3))"),           # Python body: kept
+        ("code", "def f():\n    %time z = 1\n    return 2\nnp.pad?"),
+        ("code", ""),
+    ])
+    sub = load(path)
+    assert sub.student == "frank" and sub.problems == ()
+    # Code cells are numbered from 1 as students see them: 1 (imports), 2 (%%bash),
+    # 3 (relu), 4 (%%time), 5 (f), 6 (empty). Dropped/empty cells leave no Cell.
+    assert [c.label for c in sub.cells] == ["cell 1", "cell 3", "cell 4", "cell 5"]
+    sources = [c.source for c in sub.cells]
+    assert sources[0] == "pass\npass\nimport numpy as np"
+    assert sources[1] == "pass\npass\n" + RELU
+    assert sources[2] == "\ny = relu(np.arange(3))"
+    assert sources[3] == "def f():\n    pass\n    return 2\npass"
+    for source in sources:
+        compile(source, "<cell>", "exec")   # what is left is plain Python
+
+
+def test_percent_and_bang_inside_python_are_kept():
+    # A "%" continuing a format expression and a "!" line inside a docstring are Python.
+    source = 's = ("%d items"\n     % 3)\ndef g():\n    """Note:\n    !important\n    """\n'
+    assert strip_ipython(source) == source
+
+
+def test_continued_shell_line_is_removed_whole():
+    assert strip_ipython("!pip install a \\\n    b\nx = 1") == "pass\n\nx = 1"
+
+
+def test_notebook_cell_with_syntax_error_is_kept(tmp_path):
+    path = write_notebook(tmp_path / "gina.ipynb", [("code", "def relu(x:\n    pass"), ("code", RELU)])
+    sub = load(path)
+    assert [c.label for c in sub.cells] == ["cell 1", "cell 2"]
+    assert sub.cells[0].source == "def relu(x:\n    pass"
+
+
+def test_broken_notebook_json_gives_no_cells_and_a_line_number(tmp_path):
+    path = tmp_path / "notebook.ipynb"
+    # Line 3 holds two strings with no comma between them.
+    path.write_text('{\n "cells": [\n  "a" "b"\n ]\n}\n', encoding="utf-8")
+    sub = load(path)
+    assert sub.cells == ()
+    assert sub.problems == ("notebook.ipynb is not valid notebook JSON (line 3: Expecting ',' "
+                            "delimiter); open it in Jupyter and save it again",)
+    assert sub.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("text", ["[1, 2]", '{"cells": 3}', '"just a string"'])
+def test_json_that_is_not_a_notebook(tmp_path, text):
+    path = tmp_path / "hank.ipynb"
+    path.write_text(text, encoding="utf-8")
+    sub = load(path)
+    assert sub.cells == ()
+    assert len(sub.problems) == 1 and "hank.ipynb" in sub.problems[0]
+    assert "open it in Jupyter and save it again" in sub.problems[0]
+
+
+def test_list_sources_and_schema_slips_are_tolerated(tmp_path):
+    # Hand-edited notebook: source as a list, a cell missing its "outputs" (schema-invalid).
+    nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {},
+          "cells": [{"cell_type": "code", "metadata": {}, "source": ["import numpy as np\n", "x = 1"]}]}
+    path = tmp_path / "ivy.ipynb"
+    path.write_text(json.dumps(nb), encoding="utf-8")
+    sub = load(path)
+    assert [c.source for c in sub.cells] == ["import numpy as np\nx = 1"]
+    assert sub.problems == ()
+
+
+# ------------------------------------------------------------------ Canvas names
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("doejane_123456_7890123_lab9.ipynb", ("123456", "lab9.ipynb")),
+    ("doejane_LATE_123456_7890123_lab9.ipynb", ("123456", "lab9.ipynb")),
+    ("doe_jane_42_77_my_lab_9 final.py", ("42", "my_lab_9 final.py")),   # odd login, odd name
+    ("smithj_LATE_5_6_7_8.py", ("5", "7_8.py")),                         # digits in the name
+    ("alice.py", None),
+    ("alice_bob.py", None),
+])
+def test_canvas_names(name, expected):
+    assert canvas_student(name) == expected
+
+
+def make_zip(path, members):
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
+def test_canvas_zip_is_read_in_memory(tmp_path):
+    notebook = nbformat.writes(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(RELU)]))
+    zip_path = make_zip(tmp_path / "submissions.zip", {
+        "doejane_123_900_lab8.py": RELU,
+        "roe_rick_LATE_456_901_Lab 8 (1).ipynb": notebook,
+        "../../escape_789_902_x.py": RELU,          # zip slip attempt: only the bytes are used
+        "folder/": "",
+        "doejane_123_903_notes.txt": "not code",
+        "__MACOSX/._doejane_123_900_lab8.py": "resource fork",
+        ".hidden_1_2_x.py": RELU,
+    })
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    subs = collect([zip_path])
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before   # nothing extracted
+    assert [s.student for s in subs] == ["123", "456", "789"]
+    assert all(s.cells[0].source == RELU for s in subs)
+    assert subs[1].cells[0].label == "cell 1"
+    assert subs[0].cells[0].label == "lab8.py"
+
+
+def test_zip_without_canvas_names_uses_file_stems(tmp_path):
+    zip_path = make_zip(tmp_path / "class.zip", {"sub/alice.py": RELU, "bob.py": RELU})
+    assert [s.student for s in collect([zip_path])] == ["alice", "bob"]
+
+
+def test_canvas_resubmission_suffix_keeps_the_latest(tmp_path):
+    zip_path = make_zip(tmp_path / "s.zip", {
+        "doejane_123_900_lab8.py": "old = 1\n",
+        "doejane_123_905_lab8-2.py": "newest = 1\n",
+        "doejane_123_901_lab8-1.py": "newer = 1\n",
+    })
+    [sub] = collect([zip_path])
+    assert sub.student == "123" and sub.cells[0].source == "newest = 1\n"
+
+
+def test_two_different_files_for_one_canvas_student_is_an_error(tmp_path):
+    zip_path = make_zip(tmp_path / "s.zip", {"doejane_123_900_lab8.py": RELU,
+                                             "doejane_123_901_scratch.ipynb": "{}"})
+    with pytest.raises(SubmissionError) as err:
+        collect([zip_path])
+    assert "doejane_123_900_lab8.py" in str(err.value) and "doejane_123_901_scratch.ipynb" in str(err.value)
+
+
+def test_oversized_zip_member_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(submissions, "MAX_FILE_BYTES", 100)
+    zip_path = make_zip(tmp_path / "s.zip", {"a_1_2_big.py": "x = 1\n" * 100})
+    with pytest.raises(SubmissionError, match="larger than"):
+        collect([zip_path])
+
+
+def test_bad_zip_is_a_clear_error(tmp_path):
+    path = tmp_path / "broken.zip"
+    path.write_bytes(b"not a zip")
+    with pytest.raises(SubmissionError, match="not a readable zip"):
+        collect([path])
+
+
+# ------------------------------------------------------------------ folders and inputs
+
+
+def test_folder_takes_top_level_py_and_ipynb_only(tmp_path):
+    (tmp_path / "alice.py").write_text(RELU)
+    write_notebook(tmp_path / "bob.ipynb", [("code", RELU)])
+    (tmp_path / ".secret.py").write_text(RELU)
+    (tmp_path / "notes.txt").write_text("x")
+    (tmp_path / "__pycache__").mkdir()
+    (tmp_path / "__pycache__" / "alice.py").write_text(RELU)
+    (tmp_path / ".ipynb_checkpoints").mkdir()
+    write_notebook(tmp_path / ".ipynb_checkpoints" / "bob-checkpoint.ipynb", [("code", RELU)])
+    (tmp_path / "extra").mkdir()
+    (tmp_path / "extra" / "carol.py").write_text(RELU)
+    assert [s.student for s in collect([tmp_path])] == ["alice", "bob"]
+
+
+def test_same_student_twice_is_an_error_naming_both(tmp_path):
+    (tmp_path / "alice.py").write_text(RELU)
+    write_notebook(tmp_path / "alice.ipynb", [("code", RELU)])
+    with pytest.raises(SubmissionError) as err:
+        collect([tmp_path / "alice.py", tmp_path / "alice.ipynb"])
+    assert "alice.py" in str(err.value) and "alice.ipynb" in str(err.value)
+
+
+def test_same_input_twice_counts_once(tmp_path):
+    (tmp_path / "alice.py").write_text(RELU)
+    assert len(collect([tmp_path / "alice.py", tmp_path, tmp_path / "alice.py"])) == 1
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda d: d / "missing.py", "no such file or folder"),
+    (lambda d: (d / "empty").mkdir() or d / "empty", "no .py or .ipynb files"),
+    (lambda d: (d / "r.txt").write_text("x") and d / "r.txt", "not a .py, .ipynb or .zip"),
+])
+def test_unusable_inputs_raise_clear_errors(tmp_path, make, message):
+    with pytest.raises(SubmissionError, match=message):
+        collect([make(tmp_path)])
