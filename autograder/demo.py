@@ -29,6 +29,8 @@ def add_arguments(parser):
     parser.add_argument("--out", default="demo-out", type=Path,
                         help="where to write results and the report (default: ./demo-out)")
     parser.add_argument("--jobs", type=int, default=None, help="parallel graders (default: all cores)")
+    parser.add_argument("--timeout", type=float, default=10.0,
+                        help="seconds per function (default 10: the example class has a submission that hangs)")
 
 
 def _show(title, grid):
@@ -57,12 +59,12 @@ def run(args):
         print(f"dlgrade demo: the example class is missing ({EXAMPLES / 'class'}); "
               "run the demo from a checkout of the repository.")
         return 2
-    jobs = [] if args.jobs is None else ["--jobs", str(args.jobs)]
+    options = ["--timeout", str(args.timeout)] + ([] if args.jobs is None else ["--jobs", str(args.jobs)])
     result_dirs = []
     for lab in ("week08", "week09"):
         out = args.out / "results" / lab
         print(f"== dlgrade grade --assignment {lab} --out {out} {EXAMPLES / 'class' / lab}")
-        code = dlgrade(["grade", "--assignment", lab, "--out", str(out), *jobs, str(EXAMPLES / "class" / lab)])
+        code = dlgrade(["grade", "--assignment", lab, "--out", str(out), *options, str(EXAMPLES / "class" / lab)])
         if code != 0:
             return code
         result_dirs.append(str(out))

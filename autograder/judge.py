@@ -12,6 +12,7 @@ calls. When it runs out, that function's remaining tests are "timed out" and the
 next function starts with a fresh budget (and a fresh worker if the old one died).
 """
 import re
+import time
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -66,18 +67,32 @@ class _Budget:
 
 
 class _Session:
-    """The sandboxed worker of one submission: started on first use, replaced after it dies."""
+    """The sandboxed worker of one submission: started on first use, replaced after it dies.
 
-    def __init__(self, cells, limits, worker_cls, worker_error):
+    Restarts are bounded, so code that kills every worker it gets (and loads slowly) cannot
+    stretch one grade into many minutes: a restart's start-up time counts against the current
+    function's budget, a function that ended the worker ``MAX_DEATHS`` times runs no more
+    tests, and once restarts have taken ``restart_budget`` seconds in all (the per-function
+    timeout) no new worker is started for this submission.
+    """
+
+    MAX_DEATHS = 2
+
+    def __init__(self, cells, limits, worker_cls, worker_error, restart_budget=60.0):
         self.cells = [(c.label, c.source) for c in cells]
         self.limits = limits
         self.worker_cls, self.worker_error = worker_cls, worker_error
         self.worker = None
         self.load_report = None
-        self.start_error = None
+        self.start_error = None  # the code cannot be loaded, or we stopped restarting: calls fail
+        self.deaths = 0          # worker deaths during the current function
+        self.restart_budget = restart_budget
+        self.restart_seconds = 0.0  # time spent starting replacement workers
+        self.stopped = None         # set once we stop starting workers for this submission
 
-    def _start(self):
+    def _start(self, budget):
         kwargs = {} if self.limits is None else {"limits": self.limits}
+        started = time.monotonic()
         try:
             self.worker = self.worker_cls(cells=self.cells, **kwargs)
         except self.worker_error as exc:
@@ -86,26 +101,44 @@ class _Session:
             return
         if self.load_report is None:
             self.load_report = dict(self.worker.load_report or {})
+        else:  # a restart: its time belongs to the function that needed it
+            budget.used += time.monotonic() - started
+            self.restart_seconds += time.monotonic() - started
         fatal = (self.worker.load_report or {}).get("fatal")
         if fatal or not self.worker.alive:
             self.start_error = _one_line(fatal or "the worker stopped while loading your code")
             self.restart()
 
+    def new_function(self):
+        self.deaths = 0
+
     def call(self, function, case, budget):
         if budget.left <= 0:
             return _Reply("timed out", f"no time left: the tests of {function} used up their "
                                        f"{budget.seconds:g} s")
+        if self.stopped is not None:
+            return _Reply("crashed", self.stopped)
+        if self.deaths >= self.MAX_DEATHS:
+            return _Reply("crashed", f"not run: {function} ended the worker process "
+                                     f"{self.MAX_DEATHS} times in earlier tests")
+        if self.worker is None and self.load_report is not None and self.restart_seconds >= self.restart_budget:
+            self.stopped = (f"not run: restarting the worker after crashes used up the "
+                            f"{self.restart_budget:g} s allowed, so no more were started")
+            return _Reply("crashed", self.stopped)
         if self.worker is None and self.start_error is None:
-            self._start()
+            self._start(budget)
         if self.start_error is not None:
             return _Reply("crashed", f"your code could not be loaded: {self.start_error}")
+        if budget.left <= 0:  # reloading the code in a fresh worker used up the time
+            return _Reply("timed out", f"no time left: reloading your code for {function} used up its "
+                                       f"{budget.seconds:g} s")
         try:
             reply = self.worker.call(function, args=case.args, kwargs=case.kwargs, timeout=budget.left)
         except self.worker_error as exc:  # the worker died between calls, or the sandbox failed
-            self.restart()
-            return _Reply("crashed", _one_line(str(exc)))
+            reply = _Reply("crashed", _one_line(str(exc)))
         budget.used += max(float(reply.seconds or 0.0), 0.0)
         if not self.worker.alive:
+            self.deaths += 1
             self.restart()
         return reply
 
@@ -135,6 +168,8 @@ class Outcome:
 def check(function, case, session, budget):
     """Call ``function`` on ``case`` in the worker and judge the reply."""
     reply = session.call(function, case, budget)
+    if isinstance(reply, _Reply):  # the judge's own "not run" / "no time left": no input to show
+        return Outcome(reply.status, message=reply.message)
     if reply.status != "ok":
         status = _REPLY_STATUS.get(reply.status, "crashed")
         return Outcome(status, case, message=_one_line(reply.message or reply.status))
@@ -224,9 +259,9 @@ def _fmt(value):
     return repr(value)
 
 
-def _number(value):
+def _number(value, digits=6):
     value = float(value)
-    return f"{value:.6g}" if np.isfinite(value) else str(value)
+    return f"{value:.{digits}g}" if np.isfinite(value) else str(value)
 
 
 def _slice(name, arr):
@@ -287,7 +322,7 @@ def _modified(name, before, after):
     return f"your function changed its input {name} in place ({changed} of {before.size} values differ)"
 
 
-def _what_went_wrong(outcome):
+def _what_went_wrong(function, outcome):
     status = outcome.status
     if status == "wrong shape":
         return f"Expected an array of shape {outcome.expected.shape}, got shape {outcome.got.shape}."
@@ -295,13 +330,18 @@ def _what_went_wrong(outcome):
         got, expected = outcome.got, outcome.expected
         bad = ~props.tolerance.within(got, expected, outcome.scale)
         index = _worst(got, expected, outcome.scale)
-        return (f"Expected {_position(index)} = {_number(expected[index])}, got {_number(got[index])} "
-                f"({int(bad.sum())} of {bad.size} values are off).")
+        want, have = _number(expected[index]), _number(got[index])
+        if want == have:  # a float32-sized difference: show enough digits to see it
+            want, have = _number(expected[index], 12), _number(got[index], 12)
+        return f"Expected {_position(index)} = {want}, got {have} ({int(bad.sum())} of {bad.size} values are off)."
     if status == "modified input":
         return f"The result was right, but {outcome.message}."
-    if status == "crashed":
+    if status == "crashed" and not outcome.message.startswith(("not run", "your code could not")):
         return f"Your function raised an error: {outcome.message}"
-    return outcome.message[:1].upper() + outcome.message[1:] if outcome.message else ""
+    message = outcome.message or ""
+    if message.split(" ")[0] != function:
+        message = message[:1].upper() + message[1:]  # a sentence, unless it starts with the function's name
+    return message if not message or message.endswith((".", "!", "?")) else message + "."
 
 
 def _hint(suite, function, outcome, timeout):
@@ -316,12 +356,18 @@ def _hint(suite, function, outcome, timeout):
                 "the innermost Python loops with NumPy operations on whole windows")
     if status == "policy violation":
         return "graded functions may use only NumPy and the Python standard library"
-    if status == "crashed" and ("keyword argument" in message or "positional argument" in message):
-        return f"the tests call {suite.signatures.get(function, function)}"
-    if status == "crashed" and "strides" in outcome.case.kwargs and "tuple" in message:
-        return "strides may be an int or a pair (rows, cols)"
-    if status == "crashed" and "cast" in message and any(a.dtype.kind in "iu" for a in props.arrays_in(outcome.case)):
-        return suite.hints.get(("*", "integer output"))
+    if status == "crashed":
+        kwargs = outcome.case.kwargs
+        pairs = [k for k, v in kwargs.items() if isinstance(v, tuple)]
+        if "keyword argument" in message or "positional argument" in message:
+            return f"the tests call {suite.signatures.get(function, function)}"
+        if pairs and "tuple" in message:
+            return f"{' and '.join(pairs)} may be an int or a pair (rows, cols): accept both"
+        if "NoneType" in message and "bias" in suite.signatures.get(function, "") and kwargs.get("bias") is None:
+            return "bias may be None (the default): add it only when it is given"
+        if "Cannot cast ufunc" in message:
+            return ("an in-place operation (+=, /=) on an integer array: build the result as a new float "
+                    "array (np.zeros(shape)) and never write into the inputs")
     if status == "wrong values" and outcome.got is None:
         return "return a NumPy array (wrap the result in np.asarray)"
     key = suite.diagnose(function, status, outcome.case, outcome.got, outcome.expected, outcome.scale)
@@ -335,14 +381,14 @@ def feedback(suite, test, outcome, timeout):
     if outcome.status == "passed":
         return "Passed."
     lines = [f"Failed: {test.function} {test.claim}."]
-    if outcome.case is not None:
+    if outcome.case is not None and outcome.status not in ("not implemented", "policy violation"):
         if outcome.from_property:
             lines.append("Smallest failing input found:")
         else:
             lines.append(f"Failing case: {outcome.case.label}." if outcome.case.label else "Failing case:")
         args, slices = describe(test.function, outcome.case)
         lines += ["  " + args] + ["  " + s for s in slices]
-    what = _what_went_wrong(outcome)
+    what = _what_went_wrong(test.function, outcome)
     if what:
         lines.append(what)
     hint = _hint(suite, test.function, outcome, timeout) if outcome.case is not None else None
@@ -399,12 +445,15 @@ def grade(submission, assignment, *, timeout=60.0, visibility="after_published",
     suite = suites.load(assignment)
     maxima = max_scores(suite, lab.points)
     worker_cls, isolation, worker_error = _sandbox()
-    session = _Session(submission.cells, limits, worker_cls, worker_error) if submission.cells else None
+    session = (_Session(submission.cells, limits, worker_cls, worker_error, restart_budget=timeout)
+               if submission.cells else None)
 
     results = []
     try:
         for f_number, function in enumerate(lab.functions, start=1):
             budget = _Budget(timeout)
+            if session is not None:
+                session.new_function()
             stopped = None  # set once the function's time is up
             for t_number, test in enumerate(suite.tests_for(function), start=1):
                 if session is None:
@@ -418,8 +467,6 @@ def grade(submission, assignment, *, timeout=60.0, visibility="after_published",
                         stopped = (f"not run: the tests of {function} used up their {timeout:g} s "
                                    "in an earlier test")
                 results.append((f"{f_number}.{t_number}", test, outcome))
-            if stopped is not None and session is not None:
-                session.restart()  # the next function starts with a fresh worker and budget
     finally:
         if session is not None:
             session.close()

@@ -22,6 +22,7 @@ from pathlib import Path
 
 os.environ.setdefault("KERAS_HOME", "/tmp/keras-home")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # plain float32 kernels: reruns give the same files
 
 import numpy as np  # noqa: E402
 

@@ -6,6 +6,7 @@ same, only isolation differs). ``SANDBOX_KIND`` says which one ran.
 """
 import ast
 import json
+import os
 import time
 from dataclasses import dataclass, field
 
@@ -274,8 +275,11 @@ def _real_sandbox():
         return None
 
 
-REAL = _real_sandbox()
+# DLGRADE_FAKE_SANDBOX=1 runs these tests on the fake even where the real sandbox works.
+REAL = None if os.environ.get("DLGRADE_FAKE_SANDBOX") else _real_sandbox()
 SANDBOX_KIND = "real" if REAL else "fake"
+# Misbehaviour the in-process fake cannot contain (endless loops, os._exit, blocked imports).
+real_sandbox_only = pytest.mark.skipif(REAL is None, reason="needs the real sandbox")
 
 
 @pytest.fixture(autouse=True)
@@ -428,6 +432,7 @@ def test_feedback_shows_smallest_input_expected_and_hint():
 
 # ---------------------------------------------------------------- misbehaving code
 
+@real_sandbox_only
 def test_timeout_costs_only_that_function():
     source = VECTORIZED + "\ndef avg_pool2d(x, pool_size=2, strides=None, padding='valid'):\n    while True:\n        pass\n"
     start = time.monotonic()
@@ -440,6 +445,7 @@ def test_timeout_costs_only_that_function():
     assert result["score"] == 4.25
 
 
+@real_sandbox_only
 def test_dead_worker_is_replaced_for_the_next_function():
     source = VECTORIZED + ("\ndef avg_pool2d(x, pool_size=2, strides=None, padding='valid'):\n"
                            "    import os, sys\n    sys.exit(3) if x.ndim > 4 else os._exit(3)\n")
@@ -462,6 +468,22 @@ def test_exception_is_crashed_with_message_and_signature_hint():
     assert "strides=1" in crashed[0]["output"]
 
 
+@real_sandbox_only
+def test_policy_violation_and_bad_output():
+    source = VECTORIZED + ("\ndef dense(x, kernel, bias=None):\n    import scipy\n    return x @ kernel\n"
+                           "\ndef softmax(x):\n    e = np.exp(x - x.max(-1, keepdims=True))\n"
+                           "    return (e / e.sum(-1, keepdims=True)).tolist()\n")
+    result = grade(source, "week08")
+    tests = by_function(result)
+    assert {t["status"] for t in tests["dense"]} == {"policy violation"}
+    assert all("scipy" in t["output"] for t in tests["dense"])
+    assert {t["status"] for t in tests["softmax"]} == {"wrong values"}
+    assert all("list" in t["output"] and "np.asarray" in t["output"] for t in tests["softmax"])
+    assert result["extra_data"]["flags"] == ["policy violation"]
+    assert result["score"] == 2
+
+
+@real_sandbox_only
 def test_load_errors_are_reported_and_the_rest_graded():
     source = "import matplotlib.pyplot as plt\n" + VECTORIZED + "\nplt.plot([1, 2])\n"
     result = grade(source, "week08")
@@ -489,3 +511,30 @@ def test_fake_worker_restart_and_budget(monkeypatch):
     assert "timed out" in {t["status"] for t in tests["dense"]}
     assert all(t["status"] == "passed" for t in tests["softmax"])
     assert len(starts) >= 2
+
+
+def test_restarts_are_bounded(monkeypatch):
+    """A function that kills every worker costs at most MAX_DEATHS restarts; slow reloads stop early."""
+    starts = []
+
+    class SlowDying(FakeWorker):
+        def __init__(self, *args, **kwargs):
+            starts.append(1)
+            if len(starts) > 1:
+                time.sleep(0.3)  # a reload that takes long (a statement that hangs while loading)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(judge, "_sandbox", lambda: (SlowDying, "fake", FakeWorkerError))
+    source = VECTORIZED + "\ndef relu(x):\n    raise SystemExit\n"
+    result = grade(source, "week08", timeout=60.0)
+    relu = by_function(result)["relu"]
+    assert [t["status"] for t in relu] == ["crashed"] * 3
+    assert "Not run" in relu[2]["output"] and "failing input" not in relu[2]["output"]
+    assert all(t["status"] == "passed" for fn in ("dense", "softmax") for t in by_function(result)[fn])
+    assert len(starts) == 1 + judge._Session.MAX_DEATHS
+
+    starts.clear()
+    source = VECTORIZED + "\ndef relu(x):\n    raise SystemExit\ndef dense(x, kernel, bias=None):\n    raise SystemExit\n"
+    result = grade(source, "week08", timeout=0.5)  # restarts may take 0.5 s in all
+    assert len(starts) <= 4
+    assert "used up the 0.5 s allowed" in by_function(result)["dense"][-1]["output"]

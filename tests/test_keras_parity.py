@@ -32,7 +32,7 @@ from reference.tolerance import RTOL, allclose, magnitude, within
 
 try:
     import keras
-except ImportError:  # pragma: no cover - only without the [test] extra
+except ImportError:  # pragma: no cover - only without the [dev] extra
     if os.environ.get("CI"):
         pytest.fail("tensorflow/keras is not installed: the Keras parity suite must run in CI "
                     "(install the test extra: pip install -e '.[dev]').", pytrace=False)
@@ -116,16 +116,16 @@ def check(name, keras_out, arrays, kwargs, case):
     truth_args = [f32_as_f64(a) for a in arrays]
     expected = fn(*truth_args, **kwargs)
     assert_close(keras_out, expected, magnitude(name, *truth_args, **kwargs),
-                 f"{name}{case}: Keras (float32) vs reference (float64 on the float32 inputs)")
+                 f"{name} {case}: Keras (float32) vs reference (float64 on the float32 inputs)")
 
     before = [None if a is None else a.copy() for a in arrays]
     native = fn(*arrays, **kwargs)
     for a, b in zip(arrays, before):
         if a is not None:
             np.testing.assert_array_equal(a, b, err_msg=f"{name} modified its input")
-    assert native.dtype == native_dtype(name, case.dtype), f"{name}{case}: dtype {native.dtype}"
+    assert native.dtype == native_dtype(name, case.dtype), f"{name} {case}: dtype {native.dtype}"
     assert_close(keras_out, native, magnitude(name, *arrays, **kwargs),
-                 f"{name}{case}: Keras vs reference on the {case.dtype} inputs")
+                 f"{name} {case}: Keras vs reference on the {case.dtype} inputs")
 
 
 def note_padding(case, window, strides):
@@ -405,9 +405,9 @@ def test_cnn_forward(case):
     keras_out = keras.ops.convert_to_numpy(model(f32(x)))
     probs = reference.cnn_forward(f32_as_f64(x), [w.astype(np.float64) for w in weights])
     assert_close(keras_out, probs, magnitude("cnn_forward", f32_as_f64(x), weights),
-                 f"cnn_forward{case}: Keras Sequential vs reference")
+                 f"cnn_forward {case}: Keras Sequential vs reference")
     native = reference.cnn_forward(x, weights)
-    assert_close(keras_out, native, magnitude("cnn_forward", x, weights), f"cnn_forward{case}: on the {case.dtype} input")
+    assert_close(keras_out, native, magnitude("cnn_forward", x, weights), f"cnn_forward {case}: on the {case.dtype} input")
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-12)
 
 

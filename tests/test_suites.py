@@ -3,9 +3,11 @@
 No sandbox here: these check the suites' data and the judge-side helpers directly.
 """
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -28,7 +30,8 @@ class RecordingSession:
     def call(self, function, case, budget):
         self.cases.append(case)
         value, _ = properties.expected_for(function, case)
-        return judge._Reply("ok", "", value=value, inputs_after=properties.arrays_in(case))
+        return SimpleNamespace(status="ok", message="", value=value, inputs_after=properties.arrays_in(case),
+                               seconds=0.0)
 
 
 def collect(test):
@@ -204,6 +207,27 @@ def test_generation_is_deterministic():
     assert [a.kwargs.keys() for a in first] == [b.kwargs.keys() for b in second]
 
 
+def test_grading_writes_no_hypothesis_folder(tmp_path):
+    """Hypothesis caches the literals of loaded local modules under ./.hypothesis (and may draw
+    them): the grader turns that off, so grading leaves the instructor's folder untouched."""
+    code = (
+        "from types import SimpleNamespace\n"
+        "from autograder import judge, suites\n"
+        "from autograder.suites import properties\n"
+        "class Session:\n"
+        "    worker = 'recording'\n"
+        "    def call(self, function, case, budget):\n"
+        "        value, _ = properties.expected_for(function, case)\n"
+        "        return SimpleNamespace(status='ok', message='', value=value, seconds=0.0,\n"
+        "                               inputs_after=properties.arrays_in(case))\n"
+        "test = suites.load('week09').tests[1]\n"
+        "assert judge.run_test(test, Session(), judge._Budget(60.0)).status == 'passed'\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 # ---------------------------------------------------------------- hints
 
 def _hint_key(assignment, function, case, got, status="wrong values"):
@@ -248,6 +272,18 @@ def test_hints_name_the_usual_mistakes():
     image = rng.integers(0, 10, (1, 4, 4, 1))
     truncated = np.trunc(reference.conv2d(image, k[:, :, :1]))
     assert _hint_key("week09", "conv2d", Case((image, k[:, :, :1])), truncated)[0] == "integer output"
+
+
+def test_every_diagnosis_has_a_hint():
+    """Each key a diagnosis can give (``return "key"`` / ``key = "key"`` in the suites) has a hint."""
+    folder = Path(suites.__file__).parent
+    pattern = r'(?:return|key =) "([a-z0-9 -]+)"'
+    common = set(re.findall(pattern, (folder / "properties.py").read_text()))
+    assert common == {"integer output", "precision"}
+    for assignment in ASSIGNMENTS:
+        keys = {key for _, key in suites.load(assignment).hints}
+        returned = set(re.findall(pattern, (folder / f"{assignment}.py").read_text()))
+        assert len(returned) > 5 and returned | common <= keys, (returned | common) - keys
 
 
 def test_every_hint_is_one_line():

@@ -78,8 +78,12 @@ def load(assignment):
 
 @functools.cache
 def _read_npz(name):
+    arrays = {}
     with np.load(FIXTURES / f"{name}.npz", allow_pickle=False) as data:
-        return {key: data[key] for key in data.files}
+        for key in data.files:
+            arrays[key] = data[key]
+            arrays[key].flags.writeable = False  # shared by every grade in this process
+    return arrays
 
 
 def fixture_cases(assignment, function):

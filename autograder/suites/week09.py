@@ -51,10 +51,10 @@ SUITE_TESTS = (
          "strides, 'same')", 0.25, cases=fixture_cases("week09", "conv2d")),
     Test("conv2d", "matches the reference on random inputs with padding='valid' (batches, channels, "
          "non-square kernels, int or pair strides, with and without bias)", 0.5,
-         strategy=p.conv_cases("valid"), max_examples=40),
+         strategy=p.conv_cases("valid"), max_examples=30),
     Test("conv2d", "matches the reference on random inputs with padding='same' (TensorFlow's rule: "
          "output ceil(H / stride), odd padding at the bottom/right)", 0.5,
-         strategy=p.conv_cases("same"), max_examples=40),
+         strategy=p.conv_cases("same"), max_examples=30),
     Test("conv2d", "edge cases of padding and strides (stride-2 'same' with no top padding, 1x1 kernels, "
          "kernel as large as the image)", 0.25, cases=_edge_conv_cases()),
     Test("conv2d", "integer images and large values stay accurate (float32 and float64)", 0.25,
@@ -66,7 +66,7 @@ SUITE_TESTS = (
          cases=fixture_cases("week09", "max_pool2d")),
     Test("max_pool2d", "matches the reference on random inputs (windows and strides as ints or pairs, "
          "strides=None, both paddings)", 0.25,
-         strategy=p.pool_cases("valid") | p.pool_cases("same"), max_examples=40),
+         strategy=p.pool_cases("valid") | p.pool_cases("same"), max_examples=30),
     Test("max_pool2d", "with padding='same', padded cells never win (all-negative windows) and integer "
          "images work", 0.25,
          strategy=p.pool_cases("same", style="negative") | p.pool_cases("same", dtypes=("int64",)),
@@ -76,7 +76,7 @@ SUITE_TESTS = (
          cases=fixture_cases("week09", "avg_pool2d")),
     Test("avg_pool2d", "matches the reference on random inputs (windows and strides as ints or pairs, "
          "strides=None, both paddings)", 0.25,
-         strategy=p.pool_cases("valid") | p.pool_cases("same"), max_examples=40),
+         strategy=p.pool_cases("valid") | p.pool_cases("same"), max_examples=30),
     Test("avg_pool2d", "with padding='same', each window averages only its real cells (integer images "
          "too)", 0.25,
          strategy=p.pool_cases("same", dtypes=("float64", "int64")), max_examples=20),
@@ -112,6 +112,8 @@ HINTS = {
     ("conv2d", "border"): "TensorFlow puts the odd padding row at the bottom/right: pad (total // 2) "
                           "before and the rest after",
     ("conv2d", "channels"): "sum over all input channels: out[n, r, c, f] = sum(window * kernel[:, :, :, f])",
+    ("conv2d", "non-square"): "images and kernels need not be square: use H and kernel.shape[0] for rows, "
+                              "W and kernel.shape[1] for columns",
     ("max_pool2d", "shape"): "output size: floor((H - pool) / stride) + 1 for 'valid', ceil(H / stride) "
                              "for 'same'; strides=None means strides = pool_size",
     ("max_pool2d", "padding wins"): "padded cells must never win: pad with -inf (or take the max of "
@@ -124,15 +126,17 @@ HINTS = {
     ("avg_pool2d", "border"): "TensorFlow puts the odd padding row at the bottom/right",
     ("flatten", "channels first"): "flatten channels last: x.reshape(N, -1) on NHWC, no transpose",
     ("flatten", "shape"): "keep the batch axis: the result is (N, product of the other axes)",
+    ("cnn_forward", "crash"): "check each layer's output shape on this input: conv2d (valid) -> relu -> "
+                              "max_pool2d(2) -> flatten must give (N, dense_kernel.shape[0]) for any batch size",
     ("cnn_forward", "shape"): "the result is (N, classes): one row of probabilities per image",
     ("cnn_forward", "no softmax"): "finish with softmax over the classes (each row sums to 1)",
     ("cnn_forward", "no relu"): "apply relu to the convolution's output before pooling",
+    ("cnn_forward", "avg pool"): "the network max-pools (max_pool2d), it does not average",
+    ("cnn_forward", "softmax axis"): "softmax over the classes (the last axis), one row per image, not over "
+                                     "the batch",
     ("cnn_forward", "overflow"): "subtract the row max before exp in softmax",
     ("cnn_forward", "layers"): "check each layer: conv2d (valid, stride 1, with bias) -> relu -> "
                                "max_pool2d(2) -> flatten -> dense -> softmax",
-    ("*", "integer output"): "the result was rounded to integers: create the output with a float dtype "
-                             "(np.zeros(shape) rather than np.zeros_like(an integer x))",
-    ("*", "precision"): "close but not accurate enough: compute in float32 or float64, not float16",
 }
 
 
@@ -146,21 +150,11 @@ def _matches(got, alternative, scale):
 
 def _only_on_border(got, expected, scale):
     """True when every wrong value sits in the first/last output row or column."""
+    if min(got.shape[1:3]) < 3:  # no inner cells: every cell is a border cell, so it proves nothing
+        return False
     wrong = ~tolerance.within(got, expected, scale)
     inner = wrong[:, 1:-1, 1:-1, :]
     return bool(wrong.any()) and not inner.any()
-
-
-def _common(function, status, case, got, expected, scale):
-    if status != "wrong values" or got is None or got.shape != expected.shape:
-        return None
-    if np.isfinite(expected).all() and np.isfinite(got).all():
-        integer_input = any(a.dtype.kind in "iu" for a in p.arrays_in(case))
-        if integer_input and np.allclose(got, np.trunc(expected), rtol=0, atol=1e-9):
-            return "integer output"
-        if tolerance.allclose(got, expected, scale, rtol=1e-2):
-            return "precision"
-    return None
 
 
 def _shape_with_stride_1(case):
@@ -173,6 +167,9 @@ def _diagnose_conv(status, case, got, expected, scale):
     x, kernel = (_f64(a) for a in case.args[:2])
     kwargs = {k: (_f64(v) if isinstance(v, np.ndarray) else v) for k, v in case.kwargs.items()}
     padding = kwargs.get("padding", "valid")
+    if status == "crashed":
+        square = x.shape[1] == x.shape[2] and kernel.shape[0] == kernel.shape[1]
+        return None if square else "non-square"
     if status == "wrong shape":
         if got is None or got.ndim != 4:
             return "rank"
@@ -276,6 +273,8 @@ def _diagnose_flatten(status, case, got, expected, scale):
 
 
 def _diagnose_cnn(status, case, got, expected, scale):
+    if status == "crashed":
+        return "crash"
     if status == "wrong shape":
         return "shape"
     if status != "wrong values" or got is None or got.shape != expected.shape:
@@ -292,12 +291,21 @@ def _diagnose_cnn(status, case, got, expected, scale):
     no_relu = reference.dense(reference.flatten(reference.max_pool2d(feature_map, 2)), dense_kernel, dense_bias)
     if _matches(got, reference.softmax(no_relu), scale):
         return "no relu"
+    averaged = reference.dense(reference.flatten(reference.avg_pool2d(reference.relu(feature_map), 2)),
+                               dense_kernel, dense_bias)
+    if _matches(got, reference.softmax(averaged), scale):
+        return "avg pool"
+    if got.shape[0] > 1:
+        over_batch = np.exp(logits - logits.max(axis=0)) / np.exp(logits - logits.max(axis=0)).sum(axis=0)
+        if _matches(got, over_batch, scale):
+            return "softmax axis"
     return None
 
 
 def diagnose(function, status, case, got, expected, scale):
     """The hint key for a failure, or None: tries the usual mistakes against the failing case."""
-    key = _common(function, status, case, got, expected, scale)
+    # (cnn_forward returns saturated probabilities, where these fingerprints mislead.)
+    key = None if function == "cnn_forward" else p.common_symptom(status, case, got, expected, scale)
     if key is not None:
         return key
     try:
@@ -325,4 +333,4 @@ SIGNATURES = {
 }
 
 
-SUITE = Suite("week09", FUNCTIONS, SUITE_TESTS, diagnose, HINTS, SIGNATURES)
+SUITE = Suite("week09", FUNCTIONS, SUITE_TESTS, diagnose, {**HINTS, **p.COMMON_HINTS}, SIGNATURES)
