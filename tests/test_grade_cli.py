@@ -248,7 +248,7 @@ def test_weak_isolation_is_announced(tmp_path, fake, folder, monkeypatch, capsys
     assert run_grade(tmp_path / "out", folder) == 0
     captured = capsys.readouterr()
     assert "isolation: rlimits" in captured.out
-    assert "warning: weak isolation (rlimits)" in captured.err
+    assert "warning: isolation level rlimits: weak isolation" in captured.err
 
 
 def test_bad_student_id_is_a_usage_error(tmp_path, fake, capsys):

@@ -178,8 +178,12 @@ def run_batch(week, out, folder):
         os.killpg(proc.pid, signal.SIGKILL)
         _, stderr = proc.communicate()
         stderr += "\n[test] the batch did not finish in 600 s"
-    time.sleep(1.0)   # let a dying sandbox finish tearing down
-    left = leftovers(proc.pid, os.getpid())
+    # Give processes that are already on their way out (a dying sandbox, multiprocessing's
+    # resource tracker, which exits when it sees its parent gone) a few seconds to finish;
+    # anything still there after that has outlived the batch.
+    deadline = time.monotonic() + 10
+    while (left := leftovers(proc.pid, os.getpid())) and time.monotonic() < deadline:
+        time.sleep(0.5)
     reap(left)
     return proc.returncode, stderr, left
 
