@@ -11,7 +11,6 @@ Time: each graded function gets ``timeout`` seconds of worker time for all its
 calls. When it runs out, that function's remaining tests are "timed out" and the
 next function starts with a fresh budget (and a fresh worker if the old one died).
 """
-import re
 import time
 from dataclasses import dataclass
 from fractions import Fraction
@@ -23,7 +22,7 @@ from hypothesis import given
 import autograder
 from autograder import course
 from autograder.suites import properties as props
-from autograder import suites
+from autograder import feedback, suites
 
 STATUSES = ("passed", "wrong shape", "wrong values", "modified input", "not implemented",
             "crashed", "timed out", "policy violation")
@@ -33,7 +32,6 @@ _REPLY_STATUS = {"crashed": "crashed", "timed out": "timed out", "not implemente
                  "policy violation": "policy violation", "bad output": "wrong values"}
 # After these, more examples of the same test cannot tell us anything new: stop the test at once.
 _STOP_TEST = ("not implemented", "policy violation", "timed out")
-MAX_TEST_OUTPUT = 2000
 MAX_OUTPUT = 4000
 
 
@@ -97,7 +95,7 @@ class _Session:
             self.worker = self.worker_cls(cells=self.cells, **kwargs)
         except self.worker_error as exc:
             # Loading is deterministic: if it fails once it would fail again, so do not retry.
-            self.start_error = _one_line(str(exc)) or "the worker could not start"
+            self.start_error = feedback.one_line(str(exc)) or "the worker could not start"
             return
         if self.load_report is None:
             self.load_report = dict(self.worker.load_report or {})
@@ -106,7 +104,7 @@ class _Session:
             self.restart_seconds += time.monotonic() - started
         fatal = (self.worker.load_report or {}).get("fatal")
         if fatal or not self.worker.alive:
-            self.start_error = _one_line(fatal or "the worker stopped while loading your code")
+            self.start_error = feedback.one_line(fatal or "the worker stopped while loading your code")
             self.restart()
 
     def new_function(self):
@@ -135,7 +133,7 @@ class _Session:
         try:
             reply = self.worker.call(function, args=case.args, kwargs=case.kwargs, timeout=budget.left)
         except self.worker_error as exc:  # the worker died between calls, or the sandbox failed
-            reply = _Reply("crashed", _one_line(str(exc)))
+            reply = _Reply("crashed", feedback.one_line(str(exc)))
         budget.used += max(float(reply.seconds or 0.0), 0.0)
         if not self.worker.alive:
             self.deaths += 1
@@ -175,7 +173,7 @@ def check(function, case, session, budget, expected=None):
         return Outcome(reply.status, message=reply.message)
     if reply.status != "ok":
         status = _REPLY_STATUS.get(reply.status, "crashed")
-        return Outcome(status, case, message=_one_line(reply.message or reply.status))
+        return Outcome(status, case, message=feedback.one_line(reply.message or reply.status))
     expected, scale = expected or props.expected_for(function, case)
     got = np.asarray(reply.value)
     if got.dtype.kind not in "biuf":
@@ -185,11 +183,11 @@ def check(function, case, session, budget, expected=None):
     if not props.tolerance.within(got, expected, scale).all():
         return Outcome("wrong values", case, got, expected, scale)
     sent = props.arrays_in(case)
-    names = _arg_names(function, case)
+    names = feedback.arg_names(function, case)
     for index, (before, after) in enumerate(zip(sent, reply.inputs_after or ())):
         if not props.same_bits(before, after):
             return Outcome("modified input", case, got, expected, scale,
-                           message=_modified(names[index] if index < len(names) else f"argument {index + 1}",
+                           message=feedback.modified(names[index] if index < len(names) else f"argument {index + 1}",
                                              before, after))
     return Outcome("passed", case)
 
@@ -266,174 +264,6 @@ def run_test(test, session, budget):
     return failures[-1] if failures else Outcome("passed")
 
 
-# ---------------------------------------------------------------- feedback
-
-def _one_line(text):
-    text = re.sub(r"0x[0-9a-fA-F]+", "0x...", str(text or ""))  # addresses change between runs
-    return " ".join(text.split())[:500]
-
-
-def _arg_names(function, case):
-    """Names of the arrays of ``case`` in ``arrays_in`` order (for feedback)."""
-    names = []
-    positional = ("x", "weights" if function == "cnn_forward" else "kernel")
-    for i, value in enumerate(case.args):
-        name = positional[i] if i < len(positional) else f"argument {i + 1}"
-        if isinstance(value, (list, tuple)):
-            names += [f"{name}[{j}]" for j, v in enumerate(value) if isinstance(v, np.ndarray)]
-        elif isinstance(value, np.ndarray):
-            names.append(name)
-    names += [k for k, v in case.kwargs.items() if isinstance(v, np.ndarray)]
-    return names
-
-
-def _fmt(value):
-    if isinstance(value, np.ndarray):
-        return " ".join(np.array2string(value, precision=4, separator=", ", suppress_small=True).split())
-    return repr(value)
-
-
-def _number(value, digits=6):
-    value = float(value)
-    return f"{value:.{digits}g}" if np.isfinite(value) else str(value)
-
-
-def _slice(name, arr):
-    """A small, readable corner of an input array: 'x[0, :3, :3, 0] = [[...]]'."""
-    if arr.ndim == 0:
-        return None
-    if name == "kernel" and arr.ndim == 4:
-        index = (slice(0, 3), slice(0, 3), 0, 0)
-    elif arr.ndim >= 4:  # NHWC (and more): the top-left corner of the first image's first channel
-        index = (0,) * (arr.ndim - 3) + (slice(0, 3), slice(0, 3), 0)
-    elif arr.ndim == 3:
-        index = (0, slice(0, 3), slice(0, 4))
-    elif arr.ndim == 2:
-        index = (slice(0, 3), slice(0, 6))
-    else:
-        index = (slice(0, 6),)
-    text = ", ".join(str(i) if isinstance(i, int) else f":{i.stop}" for i in index)
-    return f"{name}[{text}] = {_fmt(arr[index])}"
-
-
-def describe(function, case):
-    """The arguments of a call in a few lines: shapes, dtypes, options, a slice of the values."""
-    parts, slices = [], []
-    positional = ("x", "weights" if function == "cnn_forward" else "kernel")
-    items = [(positional[i] if i < 2 else f"argument {i + 1}", v) for i, v in enumerate(case.args)]
-    for name, value in items + list(case.kwargs.items()):
-        if isinstance(value, np.ndarray):
-            parts.append(f"{name}: shape {value.shape}, {value.dtype}")
-            if name in ("x", "kernel") and len(slices) < 2 and (line := _slice(name, value)):
-                slices.append(line)
-        elif isinstance(value, (list, tuple)) and value and all(isinstance(v, np.ndarray) for v in value):
-            shapes = ", ".join(str(v.shape) for v in value)
-            parts.append(f"{name}: {len(value)} arrays of shapes {shapes}")
-        else:
-            parts.append(f"{name}={value!r}")
-    return "; ".join(parts), slices
-
-
-def _position(index):
-    return "out[" + ", ".join(str(int(i)) for i in index) + "]"
-
-
-def _worst(got, expected, scale):
-    got64 = got.astype(np.float64)
-    with np.errstate(invalid="ignore", over="ignore"):
-        error = np.abs(got64 - expected) / (scale + 1e-300)
-    error = np.where(np.isnan(error), np.inf, error)
-    error = np.where(props.tolerance.within(got64, expected, scale), -1.0, error)
-    return np.unravel_index(int(np.argmax(error)), error.shape)
-
-
-def _modified(name, before, after):
-    after = np.asarray(after)
-    if before.shape != after.shape or before.dtype != after.dtype:
-        return (f"your function changed its input {name} in place (it now has shape {after.shape}, "
-                f"{after.dtype})")
-    changed = int(np.count_nonzero(before != after))
-    return f"your function changed its input {name} in place ({changed} of {before.size} values differ)"
-
-
-def _what_went_wrong(function, outcome):
-    status = outcome.status
-    if status == "wrong shape":
-        return f"Expected an array of shape {outcome.expected.shape}, got shape {outcome.got.shape}."
-    if status == "wrong values" and outcome.got is not None:
-        got, expected = outcome.got, outcome.expected
-        bad = ~props.tolerance.within(got, expected, outcome.scale)
-        index = _worst(got, expected, outcome.scale)
-        want, have = _number(expected[index]), _number(got[index])
-        if want == have:  # a float32-sized difference: show enough digits to see it
-            want, have = _number(expected[index], 12), _number(got[index], 12)
-        return f"Expected {_position(index)} = {want}, got {have} ({int(bad.sum())} of {bad.size} values are off)."
-    if status == "modified input":
-        return f"The result was right, but {outcome.message}."
-    if status == "crashed" and not outcome.message.startswith(("not run", "your code could not")):
-        return f"Your function raised an error: {outcome.message}"
-    message = outcome.message or ""
-    if message.split(" ")[0] != function:
-        message = message[:1].upper() + message[1:]  # a sentence, unless it starts with the function's name
-    return message if not message or message.endswith((".", "!", "?")) else message + "."
-
-
-def _hint(suite, function, outcome, timeout):
-    status = outcome.status
-    message = outcome.message or ""
-    if status == "modified input":
-        return "work on a copy (x = x.copy()) or build a new array; never write into the arguments"
-    if status == "not implemented":
-        return f"define {suite.signatures.get(function, function)} at the top level and return a NumPy array"
-    if status == "timed out":
-        return (f"all tests of {function} together get {timeout:g} s: look for an endless loop, or replace "
-                "the innermost Python loops with NumPy operations on whole windows")
-    if status == "policy violation":
-        return "graded functions may use only NumPy and the Python standard library"
-    if status == "crashed":
-        kwargs = outcome.case.kwargs
-        pairs = [k for k, v in kwargs.items() if isinstance(v, tuple)]
-        if "keyword argument" in message or "positional argument" in message:
-            return f"the tests call {suite.signatures.get(function, function)}"
-        if pairs and "tuple" in message:
-            return f"{' and '.join(pairs)} may be an int or a pair (rows, cols): accept both"
-        if "NoneType" in message and "bias" in suite.signatures.get(function, "") and kwargs.get("bias") is None:
-            return "bias may be None (the default): add it only when it is given"
-        if "Cannot cast ufunc" in message:
-            return ("an in-place operation (+=, /=) on an integer array: build the result as a new float "
-                    "array (np.zeros(shape)) and never write into the inputs")
-    if status == "wrong values" and outcome.got is None:
-        return "return a NumPy array (wrap the result in np.asarray)"
-    key = suite.diagnose(function, status, outcome.case, outcome.got, outcome.expected, outcome.scale)
-    if key is None:
-        return None
-    return suite.hints.get((function, key)) or suite.hints.get(("*", key))
-
-
-def feedback(suite, test, outcome, timeout):
-    """The student-facing text of one test result (never the test's source)."""
-    if outcome.status == "passed":
-        return "Passed."
-    lines = [f"Failed: {test.function} {test.claim}."]
-    if outcome.case is not None and outcome.status not in ("not implemented", "policy violation"):
-        if outcome.from_property:
-            lines.append("Smallest failing input found:")
-        else:
-            lines.append(f"Failing case: {outcome.case.label}." if outcome.case.label else "Failing case:")
-        args, slices = describe(test.function, outcome.case)
-        lines += ["  " + args] + ["  " + s for s in slices]
-    what = _what_went_wrong(test.function, outcome)
-    if what:
-        lines.append(what)
-    hint = _hint(suite, test.function, outcome, timeout) if outcome.case is not None else None
-    if outcome.status == "not implemented" and hint is None:
-        hint = f"define {suite.signatures.get(test.function, test.function)} at the top level"
-    if hint:
-        lines.append(f"Hint: {hint}.")
-    text = "\n".join(lines)
-    return text if len(text) <= MAX_TEST_OUTPUT else text[: MAX_TEST_OUTPUT - 3] + "..."
-
-
 # ---------------------------------------------------------------- scoring
 
 def max_scores(suite, points):
@@ -442,26 +272,6 @@ def max_scores(suite, points):
     total = sum(weights)
     scaled = [w * Fraction(points) / total for w in weights]
     return [float(s) for s in scaled]
-
-
-def _load_summary(submission, session):
-    lines = list(submission.problems)
-    report = (session.load_report if session else None) or {}
-    errors = report.get("errors") or []
-    for error in errors[:10]:
-        where = error.get("where") or "your code"
-        lines.append(f"{where}: {_one_line(error.get('message', ''))}")
-    if len(errors) > 10:
-        lines.append(f"... and {len(errors) - 10} more lines that failed")
-    blocked = sorted(set(report.get("blocked_imports") or []))
-    if blocked:
-        lines.append(f"not available while grading (only NumPy and the standard library are): "
-                     f"{', '.join(blocked)}")
-    if errors or blocked:
-        lines.append("The lines above failed; the rest of your code was graded.")
-    if session is not None and session.start_error and not report.get("fatal"):
-        lines.append(f"Your code could not be loaded: {session.start_error}")
-    return lines
 
 
 def grade(submission, assignment, *, timeout=60.0, visibility="after_published", limits=None):
@@ -514,12 +324,12 @@ def grade(submission, assignment, *, timeout=60.0, visibility="after_published",
         by_function[test.function][0] += score
         by_function[test.function][1] += max_score
         tests.append({"name": test.name, "number": number, "score": score, "max_score": max_score,
-                      "status": outcome.status, "output": feedback(suite, test, outcome, timeout),
+                      "status": outcome.status, "output": feedback.test_output(suite, test, outcome, timeout),
                       "visibility": visibility, "tags": [test.function]})
     score = float(sum(Fraction(t["score"]) for t in tests))
     max_score = float(sum(Fraction(t["max_score"]) for t in tests))
 
-    lines = _load_summary(submission, session)
+    lines = feedback.load_summary(submission, session)
     lines.append(f"{assignment}: {score:g} / {max_score:g} points. "
                  + ", ".join(f"{fn} {s:g}/{m:g}" for fn, (s, m) in by_function.items()) + ".")
     output = "\n".join(lines)

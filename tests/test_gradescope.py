@@ -102,8 +102,11 @@ def test_gradescope_score_equals_the_local_score(gradescope_zip, tmp_path, name,
     result = simulate(gradescope_zip, tmp_path, {name: text})
     local = local_grade(tmp_path / "autograder" / "submission" / name, tmp_path)
     assert result["score"] == local["score"]
-    assert [(t["name"], t["score"], t["max_score"], t["status"]) for t in result["tests"]] == \
+    # Gradescope's status vocabulary is passed/failed; dlgrade's category rides in extra_data.
+    assert [(t["name"], t["score"], t["max_score"], t["extra_data"]["status"]) for t in result["tests"]] == \
         [(t["name"], t["score"], t["max_score"], t["status"]) for t in local["tests"]]
+    assert {t["status"] for t in result["tests"]} <= {"passed", "failed"}
+    assert all((t["status"] == "passed") == (t["extra_data"]["status"] == "passed") for t in result["tests"])
     assert sum(t["max_score"] for t in result["tests"]) == 5
     if name == "my_lab.py":
         assert 0 < result["score"] < 5

@@ -61,5 +61,14 @@ dlgrade grade --assignment "$ASSIGNMENT" --jobs 1 --out "$OUT" "$SUBMISSION" \\
 NAME="$(basename "$SUBMISSION")"
 RESULT="$OUT/${{NAME%.*}}.json"
 [ -f "$RESULT" ] || give_zero "The grader wrote no result for $NAME; please tell your instructor."
-cp "$RESULT" "$RESULTS"
+# Gradescope knows a test's status only as "passed" / "failed"; dlgrade's finer category
+# (wrong shape, timed out, ...) moves to the test's extra_data. Scores are untouched.
+python3 - "$RESULT" "$RESULTS" <<'PY'
+import json, sys
+result = json.load(open(sys.argv[1], encoding="utf-8"))
+for test in result.get("tests", []):
+    test["extra_data"] = {{"status": test["status"]}}
+    test["status"] = "passed" if test["status"] == "passed" else "failed"
+json.dump(result, open(sys.argv[2], "w", encoding="utf-8"), indent=1)
+PY
 """
