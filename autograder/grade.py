@@ -8,7 +8,7 @@ Each student's result is written (atomically) as soon as that student is graded,
 interrupted batch can be rerun: a student is skipped when ``RESULTS_DIR/<student>.json``
 exists, was made without an internal grader error, and from the same file content (sha256),
 the same kit version and the same options: assignment, timeout, visibility, and a
-fingerprint of the grading code and data (judge, sandbox, suites, fixtures, reference,
+fingerprint of the grading code and data (judge, feedback, sandbox, suites, fixtures, reference,
 syllabus), so a fixed test regrades even before the version number moves. ``--force``
 regrades everyone. ``scores.csv`` is rebuilt at the end from all results of
 the assignment in the folder.
@@ -133,8 +133,9 @@ def _pool_init():
 # and fixtures, the reference and the syllabus points. Their content is hashed into the
 # cache key, so editing any of them regrades even when the kit version did not change.
 _PACKAGE = pathlib.Path(__file__).resolve().parent
-GRADER_FILES = (_PACKAGE / "judge.py", _PACKAGE / "syllabus.toml", _PACKAGE / "sandbox",
-                _PACKAGE / "suites", _PACKAGE.parent / "reference")
+GRADER_FILES = (_PACKAGE / "judge.py", _PACKAGE / "feedback.py", _PACKAGE / "submissions.py",
+                _PACKAGE / "syllabus.toml", _PACKAGE / "sandbox", _PACKAGE / "suites",
+                _PACKAGE.parent / "reference")
 _HASHED_SUFFIXES = {".py", ".npz", ".json", ".toml"}
 
 
@@ -159,8 +160,9 @@ def _options(args):
             "grader": grader_fingerprint()}
 
 
-def _is_current(result, submission, assignment, options):
-    """True when a stored result was made from this content, kit version and options."""
+def _is_current(result, submission, assignment, options, isolation):
+    """True when a stored result was made from this content, kit version, options and
+    isolation level (a result graded under weaker isolation is graded again)."""
     if not result:
         return False
     extra = result.get("extra_data") or {}
@@ -168,6 +170,7 @@ def _is_current(result, submission, assignment, options):
             and extra.get("kit_version") == __version__
             and extra.get("assignment") == assignment
             and extra.get("options") == options
+            and extra.get("isolation") == isolation
             and not extra.get("grader_error"))
 
 
@@ -333,7 +336,7 @@ def run(args):
     pending, cached = [], []
     for submission in batch:
         stored = None if args.force else results.read_result(out, submission.student)
-        if _is_current(stored, submission, lab.name, options):
+        if _is_current(stored, submission, lab.name, options, isolation):
             cached.append((submission, stored))
         else:
             pending.append(submission)

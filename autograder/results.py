@@ -22,6 +22,8 @@ MAX_OUTPUT_CHARS = 20_000
 # and inner spaces; no separators, no leading dot, no control characters.
 _SAFE_ID = re.compile(r"[^\W][\w.@+\- ]*")
 _MAX_ID_LENGTH = 120
+# Names the gradebook and Canvas read as its own rows and columns, never as a student.
+RESERVED_IDS = {"points possible", "total", "student"}
 
 
 class ResultsError(ValueError):
@@ -37,6 +39,9 @@ def check_student_id(student):
             f"'_', '-', '+', '@', '.', inner spaces, at most {_MAX_ID_LENGTH} characters, "
             "not starting with '.'); rename the submission file"
         )
+    if student.casefold() in RESERVED_IDS:
+        raise ResultsError(f"student id {student!r} is a gradebook row or column name; "
+                           "rename the submission file")
     return student
 
 

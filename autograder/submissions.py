@@ -67,8 +67,9 @@ class Submission:
 def load(path):
     """Read one ``.py`` or ``.ipynb`` file from disk into a ``Submission``.
 
-    Raises ``SubmissionError`` when the file is missing, unreadable, too large or has
-    another extension.
+    Raises ``SubmissionError`` when the file is missing or has another extension; a file
+    that is too large or unreadable becomes a submission with no code and the reason, so
+    its student gets a clear 0 and the rest of the batch is graded.
     """
     path = pathlib.Path(path)
     if path.suffix.lower() not in EXTENSIONS:
@@ -76,13 +77,21 @@ def load(path):
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise SubmissionError(f"{path}: {size} bytes is too large for a submission")
+            return unusable(path.stem, path, f"{path.name} is {size} bytes, larger than "
+                            f"{MAX_FILE_BYTES // (1024 * 1024)} MB; that is not a lab submission "
+                            "(clear the notebook's outputs and submit it again)")
         data = path.read_bytes()
     except FileNotFoundError:
         raise SubmissionError(f"{path}: no such file") from None
     except OSError as exc:
-        raise SubmissionError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+        return unusable(path.stem, path, f"{path.name} could not be read ({exc.strerror or exc})")
     return from_bytes(path.stem, path.name, data, path)
+
+
+def unusable(student, path, problem):
+    """A submission with no code, only the reason: graded 0 with that message, batch goes on."""
+    return Submission(student=student, path=pathlib.Path(path), cells=(),
+                      sha256=hashlib.sha256(problem.encode()).hexdigest(), problems=(problem,))
 
 
 def from_bytes(student, name, data, path=None):
@@ -302,26 +311,27 @@ def _zip_submissions(zip_path):
                                   "keep one file per student and grade again")
         result = []
         for student, (_, _, info, original) in chosen.items():
-            data = _read_member(archive, info, zip_path)
-            where = f"{zip_path}:{info.filename}"
-            result.append((student, where, from_bytes(student, original, data,
-                                                      pathlib.Path(zip_path) / info.filename)))
+            where, member = f"{zip_path}:{info.filename}", pathlib.Path(zip_path) / info.filename
+            data, problem = _read_member(archive, info)
+            result.append((student, where, unusable(student, member, problem) if problem
+                           else from_bytes(student, original, data, member)))
     if not result:
         raise SubmissionError(f"{zip_path}: no .py or .ipynb files in this zip")
     return result
 
 
-def _read_member(archive, info, zip_path):
+def _read_member(archive, info):
+    """``(bytes, None)``, or ``(None, problem)`` when this one member cannot be used."""
     # Read at most the cap + 1 bytes: the size in the zip header may lie.
     try:
         with archive.open(info) as stream:
             data = stream.read(MAX_FILE_BYTES + 1)
     except (OSError, zipfile.BadZipFile, RuntimeError, NotImplementedError) as exc:
-        raise SubmissionError(f"{zip_path}: cannot read {info.filename} ({exc})") from None
+        return None, f"{info.filename} could not be read from the zip ({exc})"
     if len(data) > MAX_FILE_BYTES:
-        raise SubmissionError(f"{zip_path}: {info.filename} is larger than "
-                              f"{MAX_FILE_BYTES // (1024 * 1024)} MB; that is not a lab submission")
-    return data
+        return None, (f"{info.filename} is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; "
+                      "that is not a lab submission (clear the notebook's outputs and submit it again)")
+    return data, None
 
 
 def _check_unique(found):

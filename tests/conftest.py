@@ -1,9 +1,15 @@
 import os
 import tempfile
 
-# Keras writes ~/.keras/keras.json on first import; keep the tests from touching $HOME.
-os.environ.setdefault("KERAS_HOME", os.path.join(tempfile.gettempdir(), "dlgrade-keras-home"))
+# Keras writes keras.json on first import: give each test session a fresh, empty home, so
+# neither $HOME nor a stale setting (say floatx=float16) from an earlier run leaks in.
+os.environ.setdefault("KERAS_HOME", tempfile.mkdtemp(prefix="dlgrade-keras-home-"))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+# The grader stops Hypothesis from mixing literals of loaded modules into its examples (see
+# autograder/suites/properties.py). Import it first, so every test file draws the same
+# examples whether it runs alone or in the whole suite.
+import autograder.suites.properties  # noqa: E402,F401
 
 # The corpora hold hostile submissions (fork bombs, infinite loops): only the grader may run
 # them, inside its sandbox, never pytest's collector.

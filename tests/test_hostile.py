@@ -141,11 +141,15 @@ def processes():
     return table
 
 
-def leftovers(batch_sid, me):
-    """Processes still alive from the batch: adopted by us, in its session, or with our markers."""
+def leftovers(batch_sid, me, earlier=()):
+    """Processes still alive from the batch: adopted by us, in its session, or with our markers.
+
+    ``earlier``: processes that existed before the batch (pytest's own children, such as the
+    multiprocessing resource tracker of a test that graded in-process) are not the batch's.
+    """
     found = {}
     for pid, (ppid, sid, cmd) in processes().items():
-        if pid == me:
+        if pid == me or pid in earlier:
             continue
         if ppid == me or sid == batch_sid or any(m in cmd.split() for m in SLEEP_MARKERS):
             found[pid] = cmd
@@ -170,6 +174,7 @@ def run_batch(week, out, folder):
     """Grade ``folder`` in its own session; return (returncode, stderr, leftover processes)."""
     cmd = [sys.executable, "-m", "autograder", "grade", "--assignment", week, "--out", str(out),
            "--jobs", "2", "--timeout", str(TIMEOUT), str(folder)]
+    earlier = set(processes())
     proc = subprocess.Popen(cmd, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
@@ -182,7 +187,7 @@ def run_batch(week, out, folder):
     # resource tracker, which exits when it sees its parent gone) a few seconds to finish;
     # anything still there after that has outlived the batch.
     deadline = time.monotonic() + 10
-    while (left := leftovers(proc.pid, os.getpid())) and time.monotonic() < deadline:
+    while (left := leftovers(proc.pid, os.getpid(), earlier)) and time.monotonic() < deadline:
         time.sleep(0.5)
     reap(left)
     return proc.returncode, stderr, left

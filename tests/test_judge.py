@@ -272,6 +272,8 @@ def _real_sandbox():
             ok = worker.call("f", args=(np.zeros(2),), timeout=30).status == "ok"
         return (sandbox.Worker, level, sandbox.WorkerError) if ok else None
     except Exception:  # noqa: BLE001 - no usable sandbox here: fall back to the fake
+        if os.environ.get("CI"):  # CI has the real sandbox: losing it must fail, not skip
+            raise
         return None
 
 
@@ -504,8 +506,10 @@ def test_fake_worker_restart_and_budget(monkeypatch):
     monkeypatch.setattr(judge, "_sandbox", lambda: (Counting, "fake", FakeWorkerError))
     source = VECTORIZED + ("\nimport time\n"
                            "def relu(x):\n    raise SystemExit\n"
-                           "def dense(x, kernel, bias=None):\n    time.sleep(0.02)\n    return x @ kernel + (0 if bias is None else bias)\n")
-    result = grade(source, "week08", timeout=0.1)
+                           "def dense(x, kernel, bias=None):\n    time.sleep(0.1)\n    return x @ kernel + (0 if bias is None else bias)\n")
+    # 0.5 s per function: dense (0.1 s a call, dozens of calls) runs out; softmax (fast) does not,
+    # with room for a busy CI machine.
+    result = grade(source, "week08", timeout=0.5)
     tests = by_function(result)
     assert {t["status"] for t in tests["relu"]} == {"crashed"}
     assert "timed out" in {t["status"] for t in tests["dense"]}

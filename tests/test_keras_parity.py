@@ -512,3 +512,59 @@ def test_float32_softmax_passes_with_huge_close_logits():
     assert allclose(keras_out, truth, scale)
     assert allclose(reference.softmax(logits.astype(np.float32)), truth, scale)
     np.testing.assert_array_equal(magnitude("softmax", np.array([[1000.0, 0.0]])), [[1.0, 1.0]])
+
+
+# --- the grader's committed fixtures, recomputed by live Keras ----------------------------
+
+def _keras_layer(function, case):
+    """The Keras layer (or model) that ``function`` stands for, with the case's weights."""
+    layers, kw = keras.layers, case.kwargs
+    if function == "relu":
+        return layers.ReLU(dtype="float32")
+    if function == "softmax":
+        return layers.Softmax(dtype="float32")
+    if function == "flatten":
+        return layers.Flatten(dtype="float32")
+    if function in ("max_pool2d", "avg_pool2d"):
+        cls = layers.MaxPooling2D if function == "max_pool2d" else layers.AveragePooling2D
+        return cls(kw.get("pool_size", 2), kw.get("strides"), kw.get("padding", "valid"), dtype="float32")
+    bias = kw.get("bias")
+    if function in ("dense", "conv2d"):
+        kernel = f32(case.args[1])
+        if function == "dense":
+            layer = layers.Dense(kernel.shape[1], use_bias=bias is not None, dtype="float32")
+        else:
+            layer = layers.Conv2D(kernel.shape[3], kernel.shape[:2], strides=kw.get("strides", 1),
+                                  padding=kw.get("padding", "valid"), use_bias=bias is not None,
+                                  dtype="float32")
+        layer.build(case.args[0].shape)
+        layer.set_weights([kernel] + ([f32(bias)] if bias is not None else []))
+        return layer
+    x, weights = case.args
+    model = keras.Sequential([
+        keras.Input(x.shape[1:]),
+        layers.Conv2D(weights[0].shape[3], weights[0].shape[:2], activation="relu", dtype="float32"),
+        layers.MaxPooling2D(2, dtype="float32"), layers.Flatten(dtype="float32"),
+        layers.Dense(weights[2].shape[1], activation="softmax", dtype="float32")])
+    model.set_weights([f32(w) for w in weights])
+    return model
+
+
+def _fixture_params():
+    from autograder import course, suites
+
+    for lab in ("week08", "week09"):
+        for function in course.load().lab(lab).functions:
+            for i, case in enumerate(suites.fixture_cases(lab, function)):
+                yield pytest.param(function, case, id=f"{function}-{i}")
+
+
+@pytest.mark.parametrize("function, case", list(_fixture_params()))
+def test_committed_fixture_is_what_keras_computes(function, case):
+    """The grader's "golden Keras fixtures" really are Keras's answers (not the reference's)."""
+    got = run_keras(_keras_layer(function, case), case.args[0])
+    truth_args = [f32_as_f64(a) if isinstance(a, np.ndarray) else [f32_as_f64(w) for w in a]
+                  for a in case.args]
+    kwargs = {k: f32_as_f64(v) if isinstance(v, np.ndarray) else v for k, v in case.kwargs.items()}
+    assert_close(got, case.expected, magnitude(function, *truth_args, **kwargs),
+                 f"{function} fixture {case.label!r}: live Keras vs the committed expected output")

@@ -37,3 +37,37 @@ def test_corpus_mix_has_failures_to_shrink(both_ways):
     failed = [t for r in drawn for t in r["tests"] if t["status"] != "passed"]
     assert any("Smallest failing input" in t["output"] for t in failed)
     assert drawn[0]["score"] == drawn[0]["extra_data"]["max_score"]
+
+
+STATEFUL = '''
+import numpy as np
+_calls = [0]
+def relu(x):
+    _calls[0] += 1
+    if _calls[0] == 10:          # wrong once, on the 10th call only
+        return np.asarray(x, dtype=float) * 0 - 1
+    return np.maximum(x, 0)
+def dense(x, kernel, bias=None):
+    y = x @ kernel
+    return y if bias is None else y + bias
+def softmax(x):
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+'''
+
+
+@pytest.mark.parametrize("replay", [False, True])
+def test_a_function_wrong_only_once_loses_points_either_way(tmp_path, replay):
+    """Hypothesis's second run (to shrink) may not see the failure again; it still counts."""
+    path = tmp_path / "stateful.py"
+    path.write_text(STATEFUL)
+    try:
+        judge.REPLAY = replay
+        result = judge.grade(submissions.load(path), "week08", timeout=60)
+    finally:
+        judge.REPLAY = True
+    relu = [t for t in result["tests"] if t["tags"] == ["relu"]]
+    assert sum(t["score"] for t in relu) < sum(t["max_score"] for t in relu)
+    assert [t["status"] for t in relu if t["status"] != "passed"] == ["wrong values"]
+    others = [t for t in result["tests"] if t["tags"] != ["relu"]]
+    assert all(t["status"] == "passed" for t in others)

@@ -223,3 +223,23 @@ def test_bundled_class_full_marks_student_and_manual_weeks(tmp_path):
     assert (book["dara"]["week08"], book["dara"]["week09"]) == ("0", "0")
     assert header[-1] == "total" and float(book["ada"]["total"]) == 10 + 5 + sum(
         float(v) for k, v in manual["ada"].items() if k != "student")
+
+
+def test_inconsistent_result_file_is_refused(tmp_path, capsys):
+    """A hand-edited test score (99 of 0.5) must not reach the gradebook."""
+    tests = [make_test("relu", "1.1", 0.5, 0.5), make_test("relu", "1.2", 0.5, 0.5)]
+    path = write_result(tmp_path / "r", "eve", "week08", tests, max_score=10)
+    assert report(tmp_path, tmp_path / "r") == 2
+    assert "max_score 10 is not the sum of its tests'" in capsys.readouterr().err
+    tests[0]["score"] = 99
+    write_result(tmp_path / "r", "eve", "week08", tests)
+    assert report(tmp_path, tmp_path / "r") == 2
+    assert f"{path}: not a dlgrade result file (test 1 scores 99 out of 0.5)" in capsys.readouterr().err
+
+
+def test_unwritable_out_is_one_line(klass, capsys):
+    tmp, r8, r9, roster, manual = klass
+    (tmp / "a-file").write_text("")
+    assert cli.main(["report", "--out", str(tmp / "a-file"), str(r8)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("dlgrade report: error: cannot write the report") and err.count("\n") == 1

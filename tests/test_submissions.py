@@ -210,11 +210,18 @@ def test_two_different_files_for_one_canvas_student_is_an_error(tmp_path):
     assert "doejane_123_900_lab8.py" in str(err.value) and "doejane_123_901_scratch.ipynb" in str(err.value)
 
 
-def test_oversized_zip_member_is_refused(tmp_path, monkeypatch):
+def test_oversized_submission_gets_a_reason_not_a_stopped_batch(tmp_path, monkeypatch):
+    """One huge file (a notebook full of images) costs its student, never the batch."""
     monkeypatch.setattr(submissions, "MAX_FILE_BYTES", 100)
-    zip_path = make_zip(tmp_path / "s.zip", {"a_1_2_big.py": "x = 1\n" * 100})
-    with pytest.raises(SubmissionError, match="larger than"):
-        collect([zip_path])
+    zip_path = make_zip(tmp_path / "s.zip", {"a_1_2_big.py": "x = 1\n" * 100, "b_3_4_lab.py": RELU})
+    big, small = collect([zip_path])
+    assert (big.student, big.cells) == ("1", ())
+    assert "larger than" in big.problems[0] and "a_1_2_big.py" in big.problems[0]
+    assert small.student == "3" and small.cells
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "folder" / "huge.py").write_text("x = 1\n" * 100)
+    (huge,) = collect([tmp_path / "folder"])
+    assert huge.cells == () and "larger than" in huge.problems[0]
 
 
 def test_bad_zip_is_a_clear_error(tmp_path):

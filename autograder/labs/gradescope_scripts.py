@@ -26,6 +26,12 @@ fi
 /opt/dlgrade/bin/pip install -q --upgrade pip
 /opt/dlgrade/bin/pip install -q /autograder/source/dlgrade
 /opt/dlgrade/bin/dlgrade --version
+# Student code runs under a uid of its own. If Gradescope's container allows no namespaces,
+# the kit's files are still on its disk: make the answers (reference, hidden tests and
+# fixtures, the bundled source) readable by root only; the worker needs only NumPy and
+# autograder/sandbox.
+SITE="$(/opt/dlgrade/bin/python -c 'import os, reference; print(os.path.dirname(os.path.dirname(reference.__file__)))')"
+chmod -R go-rwx "$SITE/reference" "$SITE/autograder/suites" /autograder/source
 """
 
 RUN_AUTOGRADER = """\

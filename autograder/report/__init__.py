@@ -57,6 +57,14 @@ def run(args):
     except (ReportError, SyllabusError) as exc:
         print(f"dlgrade report: error: {exc}", file=sys.stderr)
         return 2
+    except ModuleNotFoundError as exc:  # jinja2 / matplotlib: the [report] extra
+        print(f"dlgrade report: error: the report needs {exc.name}: pip install 'dlgrade[report]'",
+              file=sys.stderr)
+        return 2
+    except OSError as exc:  # --out is a file, a parent folder is missing, no permission
+        print(f"dlgrade report: error: cannot write the report: {exc.strerror or exc} "
+              f"({exc.filename or args.out})", file=sys.stderr)
+        return 2
     out = Path(args.out)
     print(f"{len(rows)} students -> {out / 'gradebook.csv'}, {out / 'canvas.csv'}")
     print(f"report: {(out / 'report.html').resolve().as_uri()}")

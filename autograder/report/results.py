@@ -82,6 +82,8 @@ def _parse(data, path):
                 raise bad(f"test {i} has no numeric {key!r}")
         if raw["status"] not in STATUSES:
             raise bad(f"test {i} has unknown status {raw['status']!r}")
+        if not 0 <= raw["score"] <= raw["max_score"] + 1e-9:
+            raise bad(f"test {i} scores {raw['score']:g} out of {raw['max_score']:g}")
         tags = raw.get("tags") or []
         tests.append(Test(
             name=raw["name"], number=str(raw.get("number", i)), score=float(raw["score"]),
@@ -92,6 +94,10 @@ def _parse(data, path):
     score, max_score = float(data["score"]), float(extra["max_score"])
     if not 0 <= score <= max_score + 1e-9:
         raise bad(f"score {score:g} is outside 0..{max_score:g}")
+    if tests and abs(sum(t.score for t in tests) - score) > 1e-6:
+        raise bad(f"score {score:g} is not the sum of its tests' scores ({sum(t.score for t in tests):g})")
+    if tests and abs(sum(t.max_score for t in tests) - max_score) > 1e-6:
+        raise bad(f"max_score {max_score:g} is not the sum of its tests' ({sum(t.max_score for t in tests):g})")
     flags = set(extra.get("flags") or []) | {t.status for t in tests}
     return Result(
         path=path, student=extra["student"].strip(), assignment=extra["assignment"].strip(),
