@@ -177,9 +177,10 @@ def _is_current(result, submission, assignment, options, isolation):
 def _stamp(result, submission, assignment, options, isolation):
     """Make sure the fields the cache and the reports rely on are present and right."""
     extra = result.setdefault("extra_data", {})
+    # isolation: the level this batch detected (the judge asks the same cached probe), so the
+    # cache can tell results graded under weaker isolation.
     extra.update(student=submission.student, assignment=assignment, kit_version=__version__,
-                 submission_sha256=submission.sha256, options=dict(options))
-    extra.setdefault("isolation", isolation)
+                 submission_sha256=submission.sha256, options=dict(options), isolation=isolation)
     return result
 
 

@@ -165,7 +165,7 @@ def test_grades_a_folder_and_writes_results_and_scores(tmp_path, fake, folder, c
     assert alice["score"] == 10.0
     extra = alice["extra_data"]
     assert extra["student"] == "alice" and extra["assignment"] == "week08"
-    assert extra["kit_version"] == __version__ and extra["isolation"] == "fake"
+    assert extra["kit_version"] == __version__ and extra["isolation"] == "namespaces+uid"  # the level the batch detected
     assert extra["options"] == {"timeout": 60.0, "visibility": "after_published",
                                 "grader": grade.grader_fingerprint()}
     assert extra["submission_sha256"] == results_sha(folder / "alice.py")
