@@ -23,10 +23,8 @@ import autograder
 from autograder import course
 from autograder.suites import properties as props
 from autograder import feedback, suites
+from autograder.results import FLAG_STATUSES, STATUSES  # noqa: F401 (STATUSES: the judge's vocabulary)
 
-STATUSES = ("passed", "wrong shape", "wrong values", "modified input", "not implemented",
-            "crashed", "timed out", "policy violation")
-FLAG_STATUSES = ("crashed", "policy violation", "timed out")
 # Worker reply status -> test status ("ok" is checked by the judge, "bad output" is a wrong answer).
 _REPLY_STATUS = {"crashed": "crashed", "timed out": "timed out", "not implemented": "not implemented",
                  "policy violation": "policy violation", "bad output": "wrong values"}

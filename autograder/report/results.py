@@ -9,12 +9,8 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..results import FLAG_STATUSES, STATUSES
 from .errors import ReportError
-
-STATUSES = ("passed", "wrong shape", "wrong values", "modified input",
-            "not implemented", "crashed", "timed out", "policy violation")
-# The statuses the report flags for a TA's attention (plan: extra_data.flags).
-FLAG_STATUSES = ("timed out", "crashed", "policy violation")
 
 
 @dataclass(frozen=True)
