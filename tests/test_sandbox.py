@@ -714,3 +714,71 @@ def test_worker_imports_only_numpy_and_stdlib():
             else:
                 continue
             assert all(m.partition(".")[0] in allowed for m in mods), (name, mods)
+
+
+# ------------------------------------------------------------------ per-worker limits (issue 9)
+
+TREE_HOG = textwrap.dedent('''
+    import os, time
+    import numpy as np
+
+    def hog(n, mib):
+        """Fork n children one after another, each holding mib MiB; how many are still alive."""
+        pids = []
+        for _ in range(int(n)):
+            r, w = os.pipe()
+            pid = os.fork()
+            if pid == 0:
+                os.close(r)
+                block = np.ones(int(mib) << 17)   # mib MiB, touched
+                os.write(w, b"1")
+                time.sleep(30)
+                os._exit(0)
+            os.close(w)
+            os.read(r, 1)   # b"1" once it holds its memory, b"" if it was killed first
+            os.close(r)
+            pids.append(pid)
+        time.sleep(0.5)
+        alive = 0
+        for pid in pids:
+            try:
+                alive += os.waitpid(pid, os.WNOHANG)[0] == 0
+            except ChildProcessError:
+                pass
+        return np.array([alive])
+
+    def userns(x):
+        import ctypes, subprocess
+        libc = ctypes.CDLL(None, use_errno=True)
+        direct = libc.unshare(0x10000000)          # CLONE_NEWUSER
+        err = ctypes.get_errno()
+        try:
+            tool = subprocess.run(["unshare", "--user", "--map-root-user", "true"], capture_output=True).returncode
+        except OSError:
+            tool = -1
+        return np.array([direct, err, tool])
+''')
+
+
+@pytest.mark.skipif(not launch._level_parts(LEVEL)[1], reason="no cgroups at this level")
+def test_process_tree_cannot_hold_more_than_its_memory_limit():
+    limit = 512 << 20
+    with Worker([("cell 1", TREE_HOG)], Limits(memory_bytes=limit)) as w:
+        reply = w.call("hog", (6, 200), timeout=60)   # 6 x 200 MiB = 1.2 GiB asked for
+        peak = w._cgroup.peak_memory()
+        assert peak is not None and peak <= limit, (peak, limit)
+        # the tree got at most what the limit allows: some children (or the worker) were killed
+        if reply.status == "ok":
+            assert int(reply.value[0]) * (200 << 20) <= limit, (w.isolation, w._cgroup.folders, peak)
+        else:
+            assert reply.status == "crashed" and "memory" in reply.message
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_no_user_namespace_inside_the_jail(level):
+    with Worker([("cell 1", TREE_HOG)], isolation=level) as w:
+        reply = w.call("userns", (np.zeros(1),), timeout=30)
+        assert reply.status == "ok", reply.message
+        direct, err, tool = (int(v) for v in reply.value)
+        assert direct == -1 and err == 1 and tool != 0   # EPERM from the filter; the tool fails too
+        assert "started a process (subprocess)" in w.integrity

@@ -25,6 +25,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import tempfile
 import time
 
 import pytest
@@ -53,27 +54,31 @@ def _interpreter_name():
     return os.path.relpath(exe, _prefix())
 
 
-def simulate(tmp_path, machine, *grade_args):
-    """Run ``dlgrade grade ARGS`` on a simulated machine; return (code, stdout, stderr, leftovers)."""
-    hidden = tmp_path / "hidden"            # the interpreter's new home: a 0700 folder
-    (hidden / "py").mkdir(parents=True, exist_ok=True)
-    os.chmod(hidden, 0o700)
-    setup = [f"mount --bind {shlex.quote(_prefix())} {hidden / 'py'}"]
+def simulate(workdir, machine, *grade_args):
+    """Run ``dlgrade grade ARGS`` on a simulated machine; return (code, stdout, stderr, leftovers).
+
+    The interpreter is bound under ``workdir/hidden`` (mode 0700) or, for ``not-root`` (whose
+    user must reach it), under ``workdir/py``."""
+    if machine == "not-root":
+        home = workdir / "py"
+    else:
+        (workdir / "hidden").mkdir(exist_ok=True)
+        os.chmod(workdir / "hidden", 0o700)
+        home = workdir / "hidden" / "py"
+    home.mkdir(parents=True, exist_ok=True)
+    setup = [f"mount --bind {shlex.quote(_prefix())} {shlex.quote(str(home))}"]
     if machine in ("no-unshare", "both"):
         setup.append(f"mount --bind /bin/false {shlex.quote(os.path.realpath(shutil.which('unshare')))}")
     if machine in ("no-cgroups", "both"):
         setup.append("mount -t tmpfs none /sys/fs/cgroup")
-    python = hidden / "py" / _interpreter_name()
-    command = [str(python), "-m", "autograder", "grade", *grade_args]
+    command = [str(home / _interpreter_name()), "-m", "autograder", "grade", *grade_args]
     if machine == "not-root":
-        python = pathlib.Path(sys.executable)
-        command = ["setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups",
-                   str(python), "-m", "autograder", "grade", *grade_args]
+        command = ["setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups", *command]
     script = " && ".join(setup + ["exec " + shlex.join(command)])
     env = dict(os.environ, PYTHONPATH=f"{ROOT}:{_site_packages()}")
     earlier = set(processes())
     proc = subprocess.Popen(["unshare", "--mount", "--propagation", "private", "bash", "-c", script],
-                            cwd=tmp_path, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            cwd=workdir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, start_new_session=True)
     out, err = proc.communicate(timeout=400)
     deadline = time.monotonic() + 10
@@ -154,17 +159,20 @@ def test_weak_machine_refuses_then_grades_safely_when_accepted(tmp_path, subreap
     assert set(pathlib.Path("/tmp").glob("dlgrade-root-*")) <= roots_before, "copied root left behind"
 
 
-def test_not_root_is_refused_whatever_is_accepted(tmp_path, subreaper):
-    folder = _batch(tmp_path)
-    out = tmp_path / "out"
-    out.mkdir()
-    os.chmod(tmp_path, 0o755)
-    os.chmod(out, 0o777)
-    os.chmod(folder, 0o755)
-    for args in ((), ("--isolation", "uid-nocgroup")):
-        code, stdout, stderr, left = simulate(tmp_path, "not-root", "--assignment", "week09", "--out", str(out),
-                                              *args, str(folder))
-        lines = stderr.strip().splitlines()
-        assert code == 2 and len(lines) == 1, stderr
-        assert "cannot be isolated here" in lines[0] and "root" in lines[0]
-        assert not list(out.glob("*.json")) and not left
+def test_not_root_is_refused_whatever_is_accepted(subreaper):
+    base = pathlib.Path(tempfile.mkdtemp(prefix="dlgrade-sim-"))   # pytest's tmp is root's alone
+    try:
+        os.chmod(base, 0o755)
+        folder = _batch(base)
+        out = base / "out"
+        out.mkdir()
+        os.chmod(out, 0o777)
+        for args in ((), ("--isolation", "uid-nocgroup")):
+            code, stdout, stderr, left = simulate(base, "not-root", "--assignment", "week09", "--out", str(out),
+                                                  *args, str(folder))
+            lines = stderr.strip().splitlines()
+            assert code == 2 and len(lines) == 1, stderr
+            assert "cannot be isolated here" in lines[0] and "root" in lines[0], lines[0]
+            assert not list(out.glob("*.json")) and not left
+    finally:
+        shutil.rmtree(base, ignore_errors=True)

@@ -204,6 +204,15 @@ class WorkerCgroup:
         except (OSError, ValueError, StopIteration):
             return False
 
+    def peak_memory(self):
+        """Most memory the tree has held at once, in bytes (None if the kernel does not say)."""
+        mem = self._folder("memory")
+        name = "memory.peak" if self.layout.v2 else "memory.max_usage_in_bytes"
+        try:
+            return int(_read(os.path.join(mem, name)))
+        except (OSError, ValueError):
+            return None
+
     def kill(self):
         """SIGKILL every process of the tree (cgroup.kill where there is one, else until empty)."""
         for folder in self.folders:
