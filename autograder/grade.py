@@ -33,6 +33,7 @@ import importlib
 import multiprocessing
 import os
 import pathlib
+import re
 import signal
 import sys
 import traceback
@@ -84,6 +85,9 @@ def add_arguments(parser):
                         help="regrade every submission, even those with an up-to-date result")
     parser.add_argument("--visibility", choices=VISIBILITIES, default="after_published",
                         help="Gradescope visibility of the hidden tests' details (default: after_published)")
+    parser.add_argument("--syllabus", metavar="SYLLABUS_TOML",
+                        help="the term's syllabus file: points and due dates "
+                             "(default: the bundled autograder/syllabus.toml)")
     parser.add_argument("submissions", nargs="+", metavar="SUBMISSION",
                         help=".py or .ipynb file, a folder of them (or of per-student folders), a Canvas "
                              "'Download Submissions' zip or a Gradescope 'Export Submissions' zip/folder")
@@ -170,8 +174,11 @@ def grader_fingerprint():
 
 
 def _options(args):
-    return {"timeout": float(args.timeout), "visibility": args.visibility,
-            "load_timeout": float(args.load_timeout), "grader": grader_fingerprint()}
+    options = {"timeout": float(args.timeout), "visibility": args.visibility,
+               "load_timeout": float(args.load_timeout), "grader": grader_fingerprint()}
+    if getattr(args, "syllabus", None):   # a term's own syllabus: its points decide the maxima
+        options["syllabus"] = hashlib.sha256(pathlib.Path(args.syllabus).read_bytes()).hexdigest()[:16]
+    return options
 
 
 def _is_current(result, submission, assignment, options, isolation):
@@ -197,6 +204,9 @@ def _stamp(result, submission, assignment, options, isolation):
                  submission_sha256=submission.sha256, options=dict(options), isolation=isolation)
     # What intake decided: the file graded (None: nothing was), and why / what was passed over.
     extra.update(file=submission.file, notes=list(submission.notes))
+    extra["late"], submitted_at = _late(submission, assignment)
+    if submitted_at:
+        extra["submitted_at"] = submitted_at
     return result
 
 
@@ -211,6 +221,31 @@ def _no_submission_result(submission, lab, judge, visibility):
     extra["flags"] = []
     result["output"] = "\n".join(list(submission.problems) + list(submission.notes))
     return result
+
+
+# Canvas's bulk download names late work "<login>_LATE_<user id>_<submission id>_<file>".
+_CANVAS_LATE = re.compile(r"^.+?_LATE_\d+_\d+_.")
+
+
+def _late(submission, assignment):
+    """``(late, submitted_at)``: ``late`` is True when the Canvas name carries LATE or the
+    submission time is after the lab's due date, False when known on time (a Canvas name
+    without LATE, or a time before the due date), None when unknown (CONTRACT section 3)."""
+    from . import course, submissions
+
+    # getattr: Submission.late / .submitted_at come from intake (Canvas marker, Gradescope metadata)
+    marker, submitted_at = getattr(submission, "late", None), getattr(submission, "submitted_at", None)
+    name = pathlib.PurePath(str(submission.path)).name
+    canvas = submissions.canvas_student(name)
+    if marker or (canvas and _CANVAS_LATE.match(name)):
+        return True, submitted_at
+    if submitted_at:
+        days = course.load().lab(assignment).days_late(submitted_at)
+        if days is not None:
+            return days > 0, submitted_at
+    if canvas:
+        return False, submitted_at       # Canvas marks every late file; this one has no marker
+    return None, submitted_at
 
 
 def _crashed_result(submission, lab, judge, visibility, message):
@@ -326,11 +361,15 @@ def _prepare(args):
     from . import course, results, submissions
 
     try:
-        lab = course.load().lab(args.assignment)
+        lab = course.load(getattr(args, "syllabus", None)).lab(args.assignment)
     except KeyError as exc:
         raise _UsageError(exc.args[0]) from None
     except course.SyllabusError as exc:
         raise _UsageError(str(exc)) from None
+    if getattr(args, "syllabus", None):
+        # The judge reads the syllabus too (in this process or in spawned pool processes,
+        # which inherit the environment): point every course.load() at the term's file.
+        os.environ[course.ENVIRONMENT] = os.path.abspath(args.syllabus)
     try:
         batch = submissions.collect(args.submissions, assignment=lab.name)
     except submissions.SubmissionError as exc:
