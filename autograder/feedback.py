@@ -5,10 +5,13 @@ arguments, a corner of the values), expected vs got, and a one-line hint from th
 suite's table of usual mistakes. The raw test source never appears.
 """
 import ast
+import functools
+import inspect
 import re
 
 import numpy as np
 
+import reference
 from autograder.suites import properties as props
 
 MAX_TEST_OUTPUT = 2000
@@ -19,10 +22,19 @@ def one_line(text):
     return " ".join(text.split())[:500]
 
 
+@functools.cache
+def parameter_names(function):
+    """The parameter names of ``reference.<function>``, in order: what each positional argument is."""
+    try:
+        return tuple(inspect.signature(getattr(reference, function)).parameters)
+    except (AttributeError, TypeError, ValueError):
+        return ("x", "kernel")
+
+
 def arg_names(function, case):
     """Names of the arrays of ``case`` in ``arrays_in`` order (for feedback)."""
     names = []
-    positional = ("x", "weights" if function == "cnn_forward" else "kernel")
+    positional = parameter_names(function)
     for i, value in enumerate(case.args):
         name = positional[i] if i < len(positional) else f"argument {i + 1}"
         if isinstance(value, (list, tuple)):
@@ -65,12 +77,12 @@ def _slice(name, arr):
 def describe(function, case):
     """The arguments of a call in a few lines: shapes, dtypes, options, a slice of the values."""
     parts, slices = [], []
-    positional = ("x", "weights" if function == "cnn_forward" else "kernel")
-    items = [(positional[i] if i < 2 else f"argument {i + 1}", v) for i, v in enumerate(case.args)]
+    positional = parameter_names(function)
+    items = [(positional[i] if i < len(positional) else f"argument {i + 1}", v) for i, v in enumerate(case.args)]
     for name, value in items + list(case.kwargs.items()):
         if isinstance(value, np.ndarray):
             parts.append(f"{name}: shape {value.shape}, {value.dtype}")
-            if name in ("x", "kernel") and len(slices) < 2 and (line := _slice(name, value)):
+            if name in ("x", "x_t", "kernel") and len(slices) < 2 and (line := _slice(name, value)):
                 slices.append(line)
         elif isinstance(value, (list, tuple)) and value and all(isinstance(v, np.ndarray) for v in value):
             shapes = ", ".join(str(v.shape) for v in value)
@@ -138,7 +150,7 @@ def _hint(suite, function, outcome, timeout):
         return "graded functions may use only NumPy and the Python standard library"
     if status == "crashed":
         kwargs = outcome.case.kwargs
-        pairs = [k for k, v in kwargs.items() if isinstance(v, tuple)]
+        pairs = [k for k, v in kwargs.items() if isinstance(v, tuple) and all(isinstance(i, int) for i in v)]
         if "keyword argument" in message or "positional argument" in message:
             return f"the tests call {suite.signatures.get(function, function)}"
         if pairs and "tuple" in message:

@@ -16,7 +16,7 @@ import reference
 from autograder import course, judge, suites
 from autograder.suites import FIXTURES, Case, properties
 
-ASSIGNMENTS = ("week08", "week09")
+ASSIGNMENTS = tuple(sorted(course.load().labs))  # every lab of the syllabus has a suite
 
 
 class RecordingSession:
@@ -90,7 +90,8 @@ def test_fixtures_are_small_and_load_with_numpy_only():
         f"for path in {[str(f) for f in files]!r}:\n"
         "    with np.load(path, allow_pickle=False) as data:\n"
         "        assert all(data[k].dtype != object for k in data.files)\n"
-        "import autograder.judge, autograder.suites.week08, autograder.suites.week09\n"
+        "import autograder.judge\n"
+        f"for name in {list(ASSIGNMENTS)!r}: autograder.suites.load(name)\n"
         "heavy = {'tensorflow', 'keras', 'sklearn', 'otter', 'scipy'} & set(sys.modules)\n"
         "assert not heavy, heavy\n"
     )
@@ -283,7 +284,8 @@ def test_every_diagnosis_has_a_hint():
     for assignment in ASSIGNMENTS:
         keys = {key for _, key in suites.load(assignment).hints}
         returned = set(re.findall(pattern, (folder / f"{assignment}.py").read_text()))
-        assert len(returned) > 5 and returned | common <= keys, (returned | common) - keys
+        # (weeks 10 and 11 name most mistakes in tables of data: tests/test_rnn_suites.py checks those)
+        assert len(returned) >= 4 and returned | common <= keys, (returned | common) - keys
 
 
 def test_every_hint_is_one_line():
