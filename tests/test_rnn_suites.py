@@ -22,7 +22,7 @@ import pytest
 from hypothesis import given
 
 import reference
-from autograder import course, judge, suites
+from autograder import course, feedback, judge, suites
 from autograder.suites import Case
 from autograder.suites import properties as p
 from autograder.suites import sequences as s
@@ -153,6 +153,13 @@ def test_generated_cases_are_valid_and_small(generated):
                 out = getattr(reference, function)(*case.args, **case.kwargs)
                 assert np.isfinite(out).all(), name
                 assert sum(a.size for a in p.arrays_in(case)) < 2000, name
+                # the recipe feedback prints for a large case rebuilds its arrays bit for bit
+                scope = {}
+                exec(case.recipe, {"np": np}, scope)
+                rebuilt = [scope[n] for n in feedback.parameter_names(suites.load(week).signatures[function])
+                           [:len(case.args)]] + [scope[k] for k in case.kwargs if case.kwargs[k] is not None
+                                                 and not isinstance(case.kwargs[k], bool)]
+                assert all(p.same_bits(a, b) for a, b in zip(p.arrays_in(case), p.arrays_in(Case(tuple(rebuilt)))))
 
 
 # ---------------------------------------------------------------- hints

@@ -53,6 +53,51 @@ def _state(rng, layer, n, u, dtype):
     return h0
 
 
+class _Recorder:
+    """A seeded generator whose arrays are made by evaluating code, so the recipe that feedback
+    shows for a large case (``Case.recipe``) rebuilds them bit for bit by construction."""
+
+    def __init__(self, seed):
+        self.scope = {"np": np, "rng": np.random.default_rng(seed)}
+        self.lines = [f"rng = np.random.default_rng({seed})"]
+
+    def __call__(self, name, code):
+        self.lines.append(f"{name} = {code}")
+        self.scope[name] = eval(code, self.scope)  # noqa: S307 - our own generator code, never input
+        return self.scope[name]
+
+    @property
+    def recipe(self):
+        return "\n".join(self.lines)
+
+
+def _recorded_weights(rec, layer, d, u, dtype, kernel_scale=1.0):
+    g = GATES[layer]
+    scale = f" * {kernel_scale!r}" if kernel_scale != 1.0 else ""
+    kernel = rec("kernel", f"(rng.standard_normal(({d}, {g * u})) / np.sqrt({d}){scale}).astype(np.{dtype})")
+    recurrent_kernel = rec("recurrent_kernel", f"(rng.standard_normal(({u}, {g * u})) / np.sqrt({u})).astype(np.{dtype})")
+    bias_shape = (2, 3 * u) if layer == "gru" else (g * u,)
+    bias = rec("bias", f"(rng.standard_normal({bias_shape!r}) * 0.5).astype(np.{dtype})")
+    return kernel, recurrent_kernel, bias
+
+
+def _recorded_x(rec, name, shape, dtype, x_style):
+    if x_style == "image":
+        return rec(name, f"rng.integers(0, 17, size={shape!r}).astype(np.{dtype})")
+    if x_style == "small integers":
+        return rec(name, f"rng.integers(-3, 4, size={shape!r}).astype(np.{dtype})")
+    return rec(name, f"rng.standard_normal({shape!r}).astype(np.{dtype})")
+
+
+def _recorded_state(rec, layer, n, u, dtype):
+    h0 = rec("h0" if layer == "lstm" else "initial_state", f"np.tanh(rng.standard_normal(({n}, {u}))).astype(np.{dtype})")
+    if layer == "lstm":
+        c0 = rec("c0", f"rng.standard_normal(({n}, {u})).astype(np.{dtype})")
+        rec("initial_state", "(h0, c0)")
+        return (h0, c0)
+    return h0
+
+
 @st.composite
 def layer_cases(draw, layer, return_sequences=(False, True), initial_state=(False,), bias=(True,),
                 dtypes=p.FLOATS, max_steps=6, max_side=4, x_style="normal"):
@@ -67,15 +112,11 @@ def layer_cases(draw, layer, return_sequences=(False, True), initial_state=(Fals
     dtype = draw(st.sampled_from(dtypes))
     sequences = draw(st.sampled_from(return_sequences))
     with_state, with_bias = draw(st.sampled_from(initial_state)), draw(st.sampled_from(bias))
-    rng = np.random.default_rng(draw(SEEDS))
+    rec = _Recorder(draw(SEEDS))
     weight_dtype = "float64" if dtype == "int64" else dtype
-    if x_style == "image":
-        x = rng.integers(0, 17, (n, t, d)).astype(dtype)
-    else:
-        x = rng.standard_normal((n, t, d)).astype(dtype)
-    kernel, recurrent_kernel, b = _weights(rng, layer, d, u, weight_dtype)
-    if x_style == "image":
-        kernel = (kernel / 16).astype(weight_dtype)
+    x = _recorded_x(rec, "x", (n, t, d), dtype, x_style)
+    kernel, recurrent_kernel, b = _recorded_weights(rec, layer, d, u, weight_dtype,
+                                                    1 / 16 if x_style == "image" else 1.0)
     kwargs = {}
     if with_bias is True:
         kwargs["bias"] = b
@@ -84,10 +125,10 @@ def layer_cases(draw, layer, return_sequences=(False, True), initial_state=(Fals
     if sequences or draw(st.booleans()):
         kwargs["return_sequences"] = sequences
     if with_state is True:
-        kwargs["initial_state"] = _state(rng, layer, n, u, weight_dtype)
+        kwargs["initial_state"] = _recorded_state(rec, layer, n, u, weight_dtype)
     elif with_state is None:
         kwargs["initial_state"] = None
-    return Case((x, kernel, recurrent_kernel), kwargs)
+    return Case((x, kernel, recurrent_kernel), kwargs, recipe=rec.recipe)
 
 
 @st.composite
@@ -97,17 +138,17 @@ def cell_cases(draw, bias=(True, False, None), dtypes=p.FLOATS, x_style="normal"
     d, u = _sizes(draw, max_side)
     dtype = draw(st.sampled_from(dtypes))
     with_bias = draw(st.sampled_from(bias))
-    rng = np.random.default_rng(draw(SEEDS))
+    rec = _Recorder(draw(SEEDS))
     weight_dtype = "float64" if dtype == "int64" else dtype
-    x_t = rng.integers(-3, 4, (n, d)).astype(dtype) if x_style == "image" else rng.standard_normal((n, d)).astype(dtype)
-    h_prev = np.tanh(rng.standard_normal((n, u))).astype(weight_dtype)
-    kernel, recurrent_kernel, b = _weights(rng, "simple_rnn", d, u, weight_dtype)
+    x_t = _recorded_x(rec, "x_t", (n, d), dtype, "small integers" if x_style == "image" else x_style)
+    h_prev = rec("h_prev", f"np.tanh(rng.standard_normal(({n}, {u}))).astype(np.{weight_dtype})")
+    kernel, recurrent_kernel, b = _recorded_weights(rec, "simple_rnn", d, u, weight_dtype)
     kwargs = {}
     if with_bias is True:
         kwargs["bias"] = b
     elif with_bias is None:
         kwargs["bias"] = None
-    return Case((x_t, h_prev, kernel, recurrent_kernel), kwargs)
+    return Case((x_t, h_prev, kernel, recurrent_kernel), kwargs, recipe=rec.recipe)
 
 
 @st.composite
@@ -117,19 +158,17 @@ def classifier_cases(draw, layer, dtypes=p.FLOATS, logit_scale=1.0, x_style="nor
     d, u = _sizes(draw, 4)
     classes = draw(st.integers(2, 5))
     dtype = draw(st.sampled_from(dtypes))
-    rng = np.random.default_rng(draw(SEEDS))
+    rec = _Recorder(draw(SEEDS))
     weight_dtype = "float64" if dtype == "int64" else dtype
-    if x_style == "image":
-        x = rng.integers(0, 17, (n, t, d)).astype(dtype)
-    else:
-        x = rng.standard_normal((n, t, d)).astype(dtype)
-    kernel, recurrent_kernel, bias = _weights(rng, layer, d, u, weight_dtype)
-    if x_style == "image":
-        kernel = (kernel / 16).astype(weight_dtype)
-    weights = [kernel, recurrent_kernel, bias,
-               (rng.standard_normal((u, classes)) * logit_scale).astype(weight_dtype),
-               rng.standard_normal(classes).astype(weight_dtype)]
-    return Case((x, weights))
+    style = "image" if dtype == "int64" else x_style
+    x = _recorded_x(rec, "x", (n, t, d), dtype, style)
+    kernel, recurrent_kernel, bias = _recorded_weights(rec, layer, d, u, weight_dtype,
+                                                       1 / 16 if style == "image" else 1.0)
+    scale = f" * {logit_scale!r}" if logit_scale != 1.0 else ""
+    dense_kernel = rec("dense_kernel", f"(rng.standard_normal(({u}, {classes})){scale}).astype(np.{weight_dtype})")
+    dense_bias = rec("dense_bias", f"rng.standard_normal({classes}).astype(np.{weight_dtype})")
+    rec("weights", "[kernel, recurrent_kernel, bias, dense_kernel, dense_bias]")
+    return Case((x, [kernel, recurrent_kernel, bias, dense_kernel, dense_bias]), recipe=rec.recipe)
 
 
 # ---------------------------------------------------------------- the usual mistakes, recomputed
