@@ -307,3 +307,64 @@ def test_notebooks_need_neither_tensorflow_nor_matplotlib(name, monkeypatch, cap
         exec(helper[0], namespace)
         namespace["show"]([np.eye(2)], ["identity"])
         assert "identity" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------- dlgrade build runs the checks
+
+def _copy_solutions(tmp_path):
+    import shutil
+
+    copy = tmp_path / "solutions"
+    shutil.copytree(SOLUTIONS, copy, ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
+    return copy
+
+
+def test_build_fails_when_a_public_check_fails_on_the_solution(tmp_path, capsys):
+    """A check with a NameError (the bug that once shipped) stops the build, names the check,
+    and nothing is written; `--check` fails the same way."""
+    from autograder import cli
+
+    solutions = _copy_solutions(tmp_path)
+    checks = solutions / "lab_checks.py"
+    checks.write_text(checks.read_text().replace(
+        "def check_relu(relu):\n", "def check_relu(relu):\n    np.asarry(relu)\n", 1))
+    out = tmp_path / "assignments"
+    assert cli.main(["build", "--lab", "week08", "--out", str(out), "--solutions", str(solutions)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "public check 'relu' fails on the solution" in err, err
+    assert "asarry" in err and not out.exists()
+    assert cli.main(["build", "--check", "--lab", "week08", "--out", str(ASSIGNMENTS), "--solutions", str(solutions)]) == 2
+
+
+def test_build_runs_the_checks_without_tensorflow(tmp_path, capsys):
+    from autograder import cli
+
+    solutions = _copy_solutions(tmp_path)
+    master = solutions / "week08" / "week08.ipynb"
+    nb = nbformat.read(master, as_version=4)
+    nb.cells.insert(1, nbformat.v4.new_code_cell("import tensorflow as tf"))
+    nbformat.write(nb, master)
+    assert cli.main(["build", "--lab", "week08", "--out", str(tmp_path / "out"), "--solutions", str(solutions)]) == 2
+    err = capsys.readouterr().err
+    assert "fails (ImportError: the public checks must not need TensorFlow)" in err, err
+
+
+def test_running_the_master_does_not_make_the_build_stale(tmp_path, capsys):
+    """A master saved after Run All in Jupyter (outputs, counts, timing metadata, the
+    language version) builds the same student notebook as the committed one."""
+    from autograder import cli
+
+    solutions = _copy_solutions(tmp_path)
+    master = solutions / "week08" / "week08.ipynb"
+    nb = nbformat.read(master, as_version=4)
+    nb.metadata["language_info"] = {"name": "python", "version": "3.11.9", "mimetype": "text/x-python"}
+    nb.metadata["widgets"] = {"state": {}}
+    for n, cell in enumerate(c for c in nb.cells if c.cell_type == "code"):
+        cell.execution_count = n + 1
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=f"run {n}\n")]
+        cell.metadata["execution"] = {"iopub.execute_input": "2027-04-16T10:00:00.000Z",
+                                      "shell.execute_reply": "2027-04-16T10:00:01.000Z"}
+        cell.metadata["scrolled"] = True
+    nbformat.write(nb, master)
+    code = cli.main(["build", "--check", "--lab", "week08", "--out", str(ASSIGNMENTS), "--solutions", str(solutions)])
+    assert code == 0, capsys.readouterr().err
