@@ -84,7 +84,7 @@ SUITE_TESTS = (
 
 # ---------------------------------------------------------------- hints
 
-_LAYER_HINTS = {
+_LAYER_ADVICE = {
     "initial state ignored": "start the recurrence from initial_state when it is given (zeros only when it "
                              "is None)",
     "state not carried": "carry the state: each step uses the h computed at the step before, not the "
@@ -110,7 +110,7 @@ HINTS = {
     ("simple_rnn_cell", "sigmoid"): "SimpleRNN's activation is tanh, not sigmoid",
     ("simple_rnn_cell", "shape"): "the new state is (N, U): x_t (N, D) @ kernel (D, U) + h_prev (N, U) @ "
                                   "recurrent_kernel (U, U)",
-    **{("simple_rnn", k): v for k, v in _LAYER_HINTS.items() if k != "gate order"},
+    **{("simple_rnn", k): v for k, v in _LAYER_ADVICE.items() if k != "gate order"},
     ("simple_rnn", "swapped"): "x_t meets kernel (D, U) and the state meets recurrent_kernel (U, U)",
     ("simple_rnn", "shape"): "the result is (N, U), or (N, T, U) with return_sequences=True; x is "
                              "(N, T, D), batch first",
