@@ -135,9 +135,11 @@ def _diagnose_forward(status, case, got, expected):
     if s.saturated(got):  # one-hot rows: many mistakes give them, so name none
         return "layers"
     key = s.first_reproduced(got, s.classifier_mistakes("lstm", case))
-    if key is None and s.wrong_layer_inside("lstm", case, got):
-        key = "layer"
-    return key or "layers"
+    if key is not None:
+        return key
+    if s.wrong_layer_inside("lstm", case, got):
+        return "layer"
+    return "layers"
 
 
 def diagnose(function, status, case, got, expected, scale):
