@@ -126,7 +126,7 @@ def test_prefers_the_assignment_notebook_over_other_files(gradescope_zip, tmp_pa
 def test_empty_submission_scores_zero_with_a_message(gradescope_zip, tmp_path):
     result = simulate(gradescope_zip, tmp_path, {"answers.pdf": "not code"})
     assert result["score"] == 0 and result["tests"] == []
-    assert "No notebook (.ipynb) or Python file (.py)" in result["output"]
+    assert "No notebook (.ipynb) or Python file (.py) was found, only: answers.pdf" in result["output"]
 
 
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")

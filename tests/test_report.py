@@ -341,3 +341,18 @@ def test_a_canvas_zip_and_a_folder_meet_in_one_report(tmp_path):
     assert (book["ada"]["week08"], book["ada"]["week09"], book["ada"]["week12"]) == ("10", "5", "9.5")
     late = (tmp_path / "out" / "report.html").read_text().split('id="late"')[1].split('id="missing"')[0]
     assert "feedback/dara.html" in late and "feedback/ada.html" not in late
+
+
+def test_missing_lists_students_without_a_result_and_those_with_nothing_gradable(klass):
+    tmp, r8, r9, roster, manual = klass
+    write_result(r9, "dan", "week09", [make_test("conv2d", "1.1", 0, 3.75, "no submission"),
+                                      make_test("cnn_forward", "5.1", 0, 1.25, "no submission")],
+                 output="no notebook (.ipynb) or Python file (.py) was found, only: lab9.pdf")
+    assert report(tmp, "--roster", roster, "--manual", manual, r8, r9) == 0
+    missing = (tmp / "out" / "report.html").read_text().split('id="missing"')[1].split('id="students"')[0]
+    # week08: bob and dan have no result; week09: 2001 has none, dan's holds no gradable file
+    week08 = missing.split("<h3>week08")[1].split("<h3>")[0]
+    assert "2 of 4 students without a result" in week08 and "feedback/bob.html" in week08
+    week09 = missing.split("<h3>week09")[1]
+    assert "1 of 4 students without a result, 1 with nothing gradable" in week09
+    assert "only: lab9.pdf" in week09 and "feedback/2001.html" in week09

@@ -28,43 +28,25 @@ VISIBILITIES = ("visible", "after_due_date", "after_published", "hidden")
 WHEN = {"after_due_date": "after the due date",
         "after_published": "when your instructor publishes the grades",
         "hidden": "from your instructor (they are not shown on Gradescope)"}
-# Files the lab ships or tools leave behind: never the student's answer (CONTRACT section 2).
-SHIPPED_NAMES = {"lab_checks.py", "requirements.txt"}
-SHIPPED_PARTS = {"tests", ".ipynb_checkpoints", "__MACOSX", "__pycache__"}
-SHIPPED_SUFFIXES = {".npz"}
-CODE_SUFFIXES = (".ipynb", ".py")
 
 
-def candidates(folder):
-    """The upload's files that could be the answer (relative paths, sorted), and the rest."""
+def choose_submission(folder, assignment):
+    """The kit's one-file rule (``autograder.submissions.choose``, the same as ``dlgrade
+    grade``) over the upload's files, as paths relative to ``folder``: returns its ``Choice``."""
+    from ..submissions import choose
+    from ..submissions.notebooks import looks_like_notebook
+
     folder = pathlib.Path(folder)
-    chosen, other = [], []
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        rel = path.relative_to(folder)
-        shipped = (rel.name in SHIPPED_NAMES or path.suffix.lower() in SHIPPED_SUFFIXES
-                   or any(part in SHIPPED_PARTS or part.startswith(".") for part in rel.parts))
-        (other if shipped or path.suffix.lower() not in CODE_SUFFIXES else chosen).append(rel)
-    return chosen, other
+    files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
 
+    def is_notebook(relative):
+        try:
+            with open(folder / relative, "rb") as handle:
+                return looks_like_notebook(handle.read(65536))
+        except OSError:
+            return False
 
-def choose_submission(files, assignment):
-    """The kit's file-choice rule for one student's files (``pathlib`` relative paths).
-
-    In order: the notebook named like the assignment (``week09.ipynb``), the only notebook,
-    the only ``.py``. Returns ``(file or None, reason)``. Kept in this one function so that it
-    can follow ``dlgrade grade``'s rule in ``autograder.submissions`` exactly once that is
-    public (the Canvas ``-N`` resubmission step does not arise on Gradescope).
-    """
-    notebooks = [f for f in files if f.suffix.lower() == ".ipynb"]
-    named = [f for f in notebooks if f.name.lower() == f"{assignment}.ipynb".lower()]
-    if len(named) == 1:
-        return named[0], f"the notebook named {assignment}.ipynb"
-    if len(notebooks) == 1:
-        return notebooks[0], "the only notebook"
-    scripts = [f for f in files if f.suffix.lower() == ".py"]
-    if not notebooks and len(scripts) == 1:
-        return scripts[0], "the only .py file"
-    return None, ""
+    return choose(files, assignment, is_notebook=is_notebook)
 
 
 def submission_time(root):
@@ -136,16 +118,10 @@ def zero(message):
 
 def grade(root, assignment, visibility, isolation=None):
     """Grade ``root/submission``; returns the results.json dict (never raises for bad uploads)."""
-    files, other = candidates(pathlib.Path(root) / "submission")
-    chosen, reason = choose_submission(files, assignment)
-    if chosen is None:
-        found = ", ".join(str(f) for f in files + other) or "no files"
-        if not files:
-            return zero(f"No notebook (.ipynb) or Python file (.py) was found in your submission "
-                        f"(found: {found}); upload {assignment}.ipynb.")
-        return zero(f"Your submission holds several notebooks or .py files ({found}) and none is "
-                    f"named {assignment}.ipynb; upload only {assignment}.ipynb.")
-    passed_over = [f for f in files if f != chosen]
+    choice = choose_submission(pathlib.Path(root) / "submission", assignment)
+    if choice.file is None:
+        return zero(choice.problem[:1].upper() + choice.problem[1:] + ".")
+    chosen, reason, passed_over = pathlib.PurePosixPath(choice.file), choice.rule, list(choice.passed_over)
     path = pathlib.Path(root) / "submission" / chosen
     with tempfile.TemporaryDirectory() as out:
         command = ["dlgrade", "grade", "--assignment", assignment, "--jobs", "1",

@@ -3,8 +3,9 @@
 Gradescope unpacks the zip into ``/autograder/source``, runs ``setup.sh`` once to build
 the image, and runs ``run_autograder`` for every submission, which must leave
 ``/autograder/results/results.json``. ``dlgrade grade`` already writes that format, so
-``run_autograder`` only picks the submitted file, grades it, and copies the result:
-Gradescope's score is the local score.
+``run_autograder`` hands over to ``autograder.labs.gradescope_run``, which picks the
+submitted file by the kit's one-file rule, grades it with ``dlgrade grade`` and applies the
+chosen visibility: Gradescope's score is the local score.
 """
 
 SETUP_SH = """\
