@@ -302,7 +302,7 @@ def crash_hint(suite, function, outcome):
                 "`if bias is not None:` or `if (x > 0).all():`")
     if any(words in error for words in SHAPE_ERRORS) and (function, "crash") in suite.hints:
         return suite.hints[(function, "crash")]  # the suite's advice for shape errors in this function
-    pairs = [k for k, v in kwargs.items() if isinstance(v, tuple)]
+    pairs = [k for k, v in kwargs.items() if isinstance(v, tuple) and all(isinstance(i, int) for i in v)]
     if pairs and "tuple" in error:
         return f"{' and '.join(pairs)} may be an int or a pair (rows, cols): accept both"
     if "NoneType" in error and "bias" in signature and "bias" in kwargs and kwargs.get("bias") is None:
