@@ -11,6 +11,7 @@ say "ready" -> answer "load" and "call" frames until the pipe closes.
 """
 
 import ast
+import itertools
 import json
 import os
 import re
@@ -36,6 +37,7 @@ def _module(name, code):
 CFG = json.loads(sys.argv[1])
 _JAIL = _module("_dlgrade_jail", _compiled("jail.py"))
 _PROTO_CODE = _compiled("protocol.py")
+_STATEMENTS = _module("_dlgrade_statements", _compiled("statements.py"))   # splitting code that does not parse
 CMD_FD, REPLY_FD = CFG["fds"]
 
 if CFG["jail"]:
@@ -194,8 +196,8 @@ def where(label, line):
 # ---- loading: each top-level statement on its own, within the loading time budget
 
 BIG_SOURCE = 1 << 20      # a cell this large is split into statements before it is parsed
+BATCH_CHARS = 1 << 16     # statements parsed together when a cell is split
 OVER_BUDGET_SECONDS = 10  # for definitions once the budget is spent, all together
-_CLAUSES = {"else", "elif", "except", "finally"}
 _DEFINITION_START = re.compile(r"^(?:async[ \t]+def|def|class|@|import|from)\b")
 _DEF_NAME = re.compile(r"^(?:async[ \t]+)?(?:def|class)[ \t]+(\w+)")
 
@@ -225,59 +227,21 @@ class _Alarm:
         signal.setitimer(signal.ITIMER_REAL, 0)
 
 
-def _statement_starts(source):
-    """First lines of the top-level statements, from tokens: works on code that does not parse.
-
-    A statement starts at the first token of a logical line in column 0; ``else``/``except``/...
-    continue the statement before, and a decorator takes the statement after it. Where the
-    tokenizer gives up (an unclosed string, a bad dedent), the remaining lines are split at
-    lines that start a definition or an import.
-    """
-    import io
-    import tokenize
-
-    starts, new_line, seen_line = [], True, 0
-    try:
-        for tok in tokenize.generate_tokens(io.StringIO(source).readline):
-            seen_line = tok.start[0]
-            if tok.type in (tokenize.NL, tokenize.COMMENT, tokenize.INDENT, tokenize.DEDENT):
-                continue
-            if tok.type == tokenize.NEWLINE:
-                new_line = True
-                continue
-            if tok.type == tokenize.ENDMARKER:
-                break
-            if new_line and tok.start[1] == 0:
-                starts.append((tok.start[0], tok.string))
-            new_line = False
-    except (tokenize.TokenError, SyntaxError):
-        lines = source.splitlines()
-        starts += [(n, "?") for n in range(seen_line + 1, len(lines) + 1)
-                   if _DEFINITION_START.match(lines[n - 1])]
-    bounds, decorated = [], False
-    for line, token in starts:
-        if token in _CLAUSES:
-            continue
-        if not decorated:
-            bounds.append(line)
-        decorated = token == "@"
-    return bounds
-
-
 def _parse(label, lines, first, last, split=True):
     """``[(line, statement or None, error or None)]`` for ``lines[first-1:last]`` (1-based)."""
     try:
         tree = ast.parse("".join(lines[first - 1:last]), filename=f"<{label}>")
-    except SyntaxError as exc:
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:   # null bytes, absurd nesting
         inner = [n for n in range(first + 1, last + 1) if _DEFINITION_START.match(lines[n - 1])]
         if split and inner:   # e.g. an unclosed bracket swallowed the functions after it
             bounds = [first] + inner + [last + 1]
             return [p for a, b in zip(bounds, bounds[1:]) for p in _parse(label, lines, a, b - 1, False)]
         span = f"line {first}" if first == last else f"lines {first}-{last}"
-        error = f"SyntaxError: {exc.msg} (line {first + (exc.lineno or 1) - 1}); {span} skipped"
+        if isinstance(exc, SyntaxError):
+            error = f"SyntaxError: {exc.msg} (line {first + (exc.lineno or 1) - 1}); {span} skipped"
+        else:
+            error = f"{one_line(exc)}; {span} skipped"
         return [(first, None, error)]
-    except (ValueError, RecursionError, MemoryError) as exc:   # null bytes, absurd nesting
-        return [(first, None, f"{one_line(exc)}; lines {first}-{last} skipped")]
     ast.increment_lineno(tree, first - 1)
     return [(stmt.lineno, stmt, None) for stmt in tree.body]
 
@@ -285,20 +249,48 @@ def _parse(label, lines, first, last, split=True):
 def statements(label, source):
     """The top-level statements of one cell, in order, as ``(line, ast node or None, error)``.
 
-    A cell that parses is its statements; one that does not is split into top-level
-    statements first, so a syntax error skips only the statement it is in.
+    A cell that parses is its statements. One that does not (or is too big to parse whole)
+    is split into top-level statements first (``statements.py``), parsed in batches of
+    about ``BATCH_CHARS``, and a batch that fails statement by statement: a syntax error
+    skips only the statement it is in. A generator: a huge cell is split and parsed only as
+    far as loading gets within its time.
     """
     if len(source) <= BIG_SOURCE:
         try:
-            return [(s.lineno, s, None) for s in ast.parse(source, filename=f"<{label}>").body]
-        except SyntaxError:
+            tree = ast.parse(source, filename=f"<{label}>")
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
             pass
-        except (ValueError, RecursionError, MemoryError) as exc:
-            return [(1, None, f"{one_line(exc)} (this cell was skipped)")]
+        else:
+            yield from ((stmt.lineno, stmt, None) for stmt in tree.body)
+            return
     lines = source.splitlines(keepends=True)
-    bounds = _statement_starts(source) or [1]
-    bounds = [1] + bounds[1:] + [len(lines) + 1]
-    return [p for a, b in zip(bounds, bounds[1:]) if b > a for p in _parse(label, lines, a, b - 1)]
+    batch, size, previous = [], 0, 1
+    starts = _STATEMENTS.statement_starts(lines)
+    for start in itertools.chain(starts, [len(lines) + 1]):
+        if start <= previous:
+            continue
+        batch.append((previous, start - 1))
+        size += sum(len(lines[i]) for i in range(previous - 1, start - 1))
+        previous = start
+        if size >= BATCH_CHARS:
+            yield from _parse_batch(label, lines, batch)
+            batch, size = [], 0
+    if batch:
+        yield from _parse_batch(label, lines, batch)
+
+
+def _parse_batch(label, lines, batch):
+    """Consecutive statements ``[(first, last), ...]`` parsed together; if that fails, one by one."""
+    if len(batch) > 1:
+        first = batch[0][0]
+        try:
+            tree = ast.parse("".join(lines[first - 1:batch[-1][1]]), filename=f"<{label}>")
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            pass
+        else:
+            ast.increment_lineno(tree, first - 1)
+            return [(stmt.lineno, stmt, None) for stmt in tree.body]
+    return [p for first, last in batch for p in _parse(label, lines, first, last)]
 
 
 def is_definition(stmt):
@@ -338,13 +330,13 @@ def load(namespace, cells, skip, capture, budget=None):
 
     ``budget``: seconds all statements may take together (None: no limit here). A statement
     still running when it is spent is stopped (``LoadTimeout``) and skipped; after that only
-    definitions run (``is_definition``), for ``OVER_BUDGET_SECONDS`` at most, and the
-    statements not run are reported. Each error carries ``binds``: the names its statement
+    definitions run (``is_definition``), for ``OVER_BUDGET_SECONDS`` at most, after which
+    nothing more is run (nor split or parsed); what was not run is reported. Each error carries ``binds``: the names its statement
     would have defined (so the judge never parses student code itself).
     """
     import time
 
-    errors, not_run = [], []
+    errors, not_run, not_run_count = [], [], 0   # what was not run: the first few, and how many
     skip = {tuple(s) for s in skip}
     started = time.monotonic()
     deadline = started + budget if budget else None
@@ -353,10 +345,18 @@ def load(namespace, cells, skip, capture, budget=None):
     try:
         for ci, (label, source) in enumerate(cells):
             lines = None
+            if over_deadline is not None and time.monotonic() >= over_deadline:
+                not_run_count += 1                  # the whole cell: not even split
+                not_run[5:] = [] if len(not_run) >= 5 else [label]
+                continue
             for si, (line, stmt, problem) in enumerate(statements(label, source)):
                 if (ci, si) in skip:
                     continue
                 here = where(label, line)
+                if over_deadline is not None and time.monotonic() >= over_deadline:
+                    not_run_count += 1
+                    not_run[5:] = [] if len(not_run) >= 5 else [f"{here} and after"]
+                    break
                 if stmt is None:
                     lines = lines or source.splitlines()
                     first = lines[line - 1] if 0 < line <= len(lines) else ""
@@ -369,8 +369,9 @@ def load(namespace, cells, skip, capture, budget=None):
                         seconds = deadline - now
                     else:
                         over_deadline = over_deadline or now + OVER_BUDGET_SECONDS
-                        if not is_definition(stmt) or now >= over_deadline:
-                            not_run.append(here)
+                        if not is_definition(stmt):
+                            not_run_count += 1
+                            not_run[5:] = [] if len(not_run) >= 5 else [here]
                             continue
                         seconds = over_deadline - now
                 if not is_definition(stmt):
@@ -401,11 +402,11 @@ def load(namespace, cells, skip, capture, budget=None):
         if previous is not None:
             signal.signal(signal.SIGALRM, previous)
     if not_run:
-        shown = ", ".join(not_run[:5]) + (f" and {len(not_run) - 5} more" if len(not_run) > 5 else "")
-        errors.append({"where": not_run[0], "binds": [], "not_run": len(not_run),
+        more = f" and {not_run_count - len(not_run)} more" if not_run_count > len(not_run) else ""
+        errors.append({"where": not_run[0], "binds": [],
                        "message": f"not run: the loading time ({budget:g} s, --load-timeout) had run "
-                                  f"out; {len(not_run)} statement(s) that are not definitions were "
-                                  f"skipped: {shown}"})
+                                  f"out, so only definitions ran after it: skipped {', '.join(not_run)}"
+                                  f"{more}"})
     defined = [k for k, v in namespace.items()
                if isinstance(v, types.FunctionType) and not k.startswith("__")]
     if len(errors) > 100:  # keep the reply small; the first ones are what matters
