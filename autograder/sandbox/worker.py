@@ -336,7 +336,7 @@ def load(namespace, cells, skip, capture, budget=None):
     """
     import time
 
-    errors, not_run, not_run_count = [], [], 0   # what was not run: the first few, and how many
+    errors, not_run, not_run_count = [], [], 0   # what was not run: where it starts, cells, how many
     skip = {tuple(s) for s in skip}
     started = time.monotonic()
     deadline = started + budget if budget else None
@@ -347,7 +347,7 @@ def load(namespace, cells, skip, capture, budget=None):
             lines = None
             if over_deadline is not None and time.monotonic() >= over_deadline:
                 not_run_count += 1                  # the whole cell: not even split
-                not_run[5:] = [] if len(not_run) >= 5 else [label]
+                not_run.append((label, 1))
                 continue
             for si, (line, stmt, problem) in enumerate(statements(label, source)):
                 if (ci, si) in skip:
@@ -355,7 +355,7 @@ def load(namespace, cells, skip, capture, budget=None):
                 here = where(label, line)
                 if over_deadline is not None and time.monotonic() >= over_deadline:
                     not_run_count += 1
-                    not_run[5:] = [] if len(not_run) >= 5 else [f"{here} and after"]
+                    not_run.append((label, line))
                     break
                 if stmt is None:
                     lines = lines or source.splitlines()
@@ -371,7 +371,8 @@ def load(namespace, cells, skip, capture, budget=None):
                         over_deadline = over_deadline or now + OVER_BUDGET_SECONDS
                         if not is_definition(stmt):
                             not_run_count += 1
-                            not_run[5:] = [] if len(not_run) >= 5 else [here]
+                            if not not_run or not_run[-1][0] != label:
+                                not_run.append((label, line))
                             continue
                         seconds = over_deadline - now
                 if not is_definition(stmt):
@@ -402,11 +403,12 @@ def load(namespace, cells, skip, capture, budget=None):
         if previous is not None:
             signal.signal(signal.SIGALRM, previous)
     if not_run:
-        more = f" and {not_run_count - len(not_run)} more" if not_run_count > len(not_run) else ""
-        errors.append({"where": not_run[0], "binds": [],
+        cells_ = [label.split(' "')[0] for label, _ in not_run]     # 'cell 8', or the file name
+        shown = ", ".join(cells_[:6]) + (f" and {len(cells_) - 6} more" if len(cells_) > 6 else "")
+        errors.append({"where": where(*not_run[0]), "binds": [],
                        "message": f"not run: the loading time ({budget:g} s, --load-timeout) had run "
-                                  f"out, so only definitions ran after it: skipped {', '.join(not_run)}"
-                                  f"{more}"})
+                                  f"out; from here on only definitions ran, the rest ({not_run_count} "
+                                  f"part(s), in {shown}) was skipped"})
     defined = [k for k, v in namespace.items()
                if isinstance(v, types.FunctionType) and not k.startswith("__")]
     if len(errors) > 100:  # keep the reply small; the first ones are what matters
