@@ -58,7 +58,8 @@ def collect(inputs, assignment=None):
 
 def _groups(path):
     if path.is_dir():
-        groups = layouts.groups(sources.folder_entries(path), str(path))
+        folders = [p.name for p in path.iterdir() if p.is_dir() and not p.is_symlink()]
+        groups = layouts.groups(sources.folder_entries(path), str(path), folders)
         if not groups:
             raise SubmissionError(f"{path}: no submissions in this folder")
         return groups
