@@ -360,3 +360,148 @@ def test_feedback_never_parses_student_code(monkeypatch):
     sub = Submission("ada", pathlib.Path("big.py"), (cell,), "0", ())
     lines = feedback.load_summary(sub, _Session([_error("big.py, line 1", "RecursionError: too deep; line 1 skipped")]))
     assert lines[0] == "big.py, line 1: RecursionError: too deep; line 1 skipped"
+
+
+# ------------------------------------------------------------------ loading, in the real sandbox
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    from autograder import sandbox as box
+
+    try:
+        box.isolation_level()
+    except box.WorkerError as exc:      # pragma: no cover - CI runs as root with namespaces
+        pytest.skip(f"no sandbox here: {exc}")
+    return box
+
+
+def loaded(sandbox, cells, **options):
+    with sandbox.Worker(cells, **options) as worker:
+        return worker.load_report
+
+
+def test_a_syntax_error_skips_only_its_statement(sandbox):
+    source = (CASES / "py_syntax_error_one_function" / "syntax_error_in_avg_pool2d.py").read_text()
+    report = loaded(sandbox, [("lab.py", source)])
+    assert {"relu", "dense", "softmax", "conv2d", "max_pool2d", "flatten", "cnn_forward"} <= set(report["defined"])
+    assert "avg_pool2d" not in report["defined"]
+    [error] = report["errors"]
+    assert error["where"] == "lab.py, line 61" and error["message"].startswith("SyntaxError")
+    assert "lines 61-70 skipped" in error["message"] and error["binds"] == ["avg_pool2d"]
+
+
+def test_broken_code_of_every_shape_costs_only_its_statement(sandbox):
+    cells = [
+        ("a.py", "def f():\n    return 1\n\nx = (1,\n\ndef g():\n    return 2\n"),     # unclosed bracket
+        ("b.py", "def h():\n  return 3\n   y = 1\ndef k():\n    return 4\n"),          # bad indentation
+        ("c.py", "s = '''\ndef fake():\n'''\nz = 1 +\ndef m():\n    return 5\n"),        # def inside a string
+        ("d.py", "x = " + " + ".join(["1"] * 5000) + "\ndef n():\n    return 6\n"),     # RecursionError
+        ("e.py", "def same(fn):\n    return fn\n@same\n@same\ndef p():\n    return 7\nif True:\n    q = 1\nelse:\n    q = 2\n"),
+        ("f.py", "def r(:\n    pass\nclass Box:\n    def s(self):\n        return 8\n"),
+    ]
+    report = loaded(sandbox, cells)
+    assert {"f", "g", "k", "m", "n", "p"} <= set(report["defined"])
+    assert not {"h", "fake", "r"} & set(report["defined"])
+    wheres = sorted(e["where"] for e in report["errors"])
+    assert wheres == ["a.py, line 4", "b.py, line 1", "c.py, line 4", "d.py, line 1", "f.py, line 1"]
+
+
+def test_slow_statements_are_stopped_and_definitions_still_run(sandbox):
+    cells = [
+        ('cell 1 "import time"', "import time\ndef f():\n    return 1"),
+        ('cell 2 "time.sleep(30)"', "time.sleep(30)"),                       # stopped when time is up
+        ('cell 3 "def g():"', "def g():\n    return 2\nEPS = 1e-7\ntime.sleep(30)\nafter = 1"),
+        ('cell 4 "print(1)"', "print(1)"),
+    ]
+    report = loaded(sandbox, cells, load_timeout=1.5)
+    assert {"f", "g"} <= set(report["defined"])
+    stopped, not_run = report["errors"]
+    assert stopped["where"] == 'cell 2 "time.sleep(30)", line 1' and "stopped and skipped" in stopped["message"]
+    assert not_run["where"] == 'cell 3 "def g():", line 4'
+    assert "only definitions ran" in not_run["message"] and "cell 3, cell 4" in not_run["message"]
+
+
+def test_code_that_will_not_stop_is_killed_skipped_and_the_rest_loaded(sandbox, monkeypatch):
+    monkeypatch.setattr(sandbox.Worker, "LOAD_MARGIN", 1.0)
+    stubborn = "while True:\n    try:\n        while True:\n            pass\n    except BaseException:\n        pass"
+    cells = [("c1", "def f():\n    return 1"), ("c2", stubborn), ("c3", "def g():\n    return 2")]
+    report = loaded(sandbox, cells, load_timeout=1.0)
+    assert {"f", "g"} <= set(report["defined"]) and report["fatal"] is None
+    assert any(e["where"] == "c2, line 1" and "did not stop" in e["message"] for e in report["errors"])
+
+
+# ------------------------------------------------------------------ end to end, with the real judge
+
+
+def official_correct_notebook(lab="week09"):
+    """The official student notebook with every stub replaced by the master's solution."""
+    student = json.loads((ROOT / "assignments" / lab / f"{lab}.ipynb").read_text())
+    master = json.loads((ROOT / "solutions" / lab / f"{lab}.ipynb").read_text())
+    text = lambda cell: "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+    solutions = {}
+    for cell in master["cells"]:
+        if cell["cell_type"] == "code" and "# BEGIN SOLUTION" in text(cell) and text(cell).startswith("def "):
+            name = text(cell)[4:].split("(")[0]
+            solutions[name] = "\n".join(l for l in text(cell).splitlines() if "SOLUTION" not in l)
+    replaced = 0
+    for cell in student["cells"]:
+        if cell["cell_type"] == "code" and text(cell).startswith("def ") and text(cell)[4:].split("(")[0] in solutions:
+            cell["source"] = solutions[text(cell)[4:].split("(")[0]]
+            replaced += 1
+    assert replaced >= 5
+    return json.dumps(student)
+
+
+def grade_cli(out, *inputs, options=()):
+    proc = subprocess.run([sys.executable, "-m", "autograder", "grade", "--assignment", "week09",
+                           "--out", str(out), "--jobs", "2", *options, *map(str, inputs)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=900,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc.stdout
+
+
+def test_a_mixed_class_grades_in_one_command(tmp_path):
+    """Correct students get full marks whatever their files look like; each bad file costs
+    only its own student, with a message; every student gets exactly one result."""
+    import shutil
+
+    subs = tmp_path / "class"
+    subs.mkdir()
+    (subs / "official.ipynb").write_text(official_correct_notebook())
+    for name in ("week09 (1).ipynb", "notebook_one_latin1_byte.ipynb", "old_draft_cell_after_solution.ipynb",
+                 "slow_demo_cells_8.ipynb", "long_expression_grader_error.py"):
+        shutil.copy(CASES / name, subs / name)
+    shutil.copy(CASES / "py_syntax_error_one_function" / "syntax_error_in_avg_pool2d.py", subs / "syntax.py")
+    (subs / "broken.ipynb").write_text('{"cells": [')
+    (subs / "export.html").write_text("<html>exported notebook</html>")
+    (subs / "undecided").mkdir()
+    (subs / "undecided" / "a.ipynb").write_text(notebook("x = 1"))
+    (subs / "undecided" / "b.ipynb").write_text(notebook("y = 2"))
+    out = tmp_path / "out"
+    summary = grade_cli(out, subs, CASES / "canvas_unrecognised_members.zip", options=["--load-timeout", "5"])
+
+    honest = ["official", "week09_1", "notebook_one_latin1_byte", "slow_demo_cells_8",
+              "long_expression_grader_error", "1001", "1002", "1003", "1004", "1005", "1006"]
+    missing = ["export", "undecided", "1007"]
+    students = honest + missing + ["old_draft_cell_after_solution", "syntax", "broken"]
+    assert sorted(p.stem for p in out.glob("*.json")) == sorted(students)
+    result = {s: json.loads((out / f"{s}.json").read_text()) for s in students}
+    for student in honest:
+        assert result[student]["score"] == result[student]["extra_data"]["max_score"] == 5, student
+    for student in missing:
+        assert {t["status"] for t in result[student]["tests"]} == {"no submission"}
+        assert result[student]["score"] == 0 and result[student]["extra_data"]["file"] is None
+    assert "a.ipynb" in result["undecided"]["output"] and "b.ipynb" in result["undecided"]["output"]
+    syntax = result["syntax"]                              # only avg_pool2d is lost
+    assert {t["tags"][0] for t in syntax["tests"] if t["score"] < t["max_score"]} == {"avg_pool2d"}
+    assert "lines 61-70 skipped" in syntax["output"] and "functions defined:" in syntax["output"]
+    assert "max_pool2d is defined 2 times" in result["old_draft_cell_after_solution"]["output"]
+    assert "not valid notebook JSON" in result["broken"]["output"] and result["broken"]["score"] == 0
+    assert "stopped and skipped" in result["slow_demo_cells_8"]["output"]
+    official = result["official"]["output"].strip().splitlines()
+    assert len(official) == 1 and official[0].startswith("week09: 5 / 5 points")   # no error lines at all
+    assert result["1002"]["extra_data"]["late"] is True
+    assert result["week09_1"]["extra_data"]["file"] == "week09 (1).ipynb"
+    assert f"{len(students)} student(s)" in summary and "3 no submission" in summary
