@@ -397,14 +397,15 @@ def test_broken_code_of_every_shape_costs_only_its_statement(sandbox):
         ("b.py", "def h():\n  return 3\n   y = 1\ndef k():\n    return 4\n"),          # bad indentation
         ("c.py", "s = '''\ndef fake():\n'''\nz = 1 +\ndef m():\n    return 5\n"),        # def inside a string
         ("d.py", "x = " + " + ".join(["1"] * 5000) + "\ndef n():\n    return 6\n"),     # RecursionError
-        ("e.py", "def same(fn):\n    return fn\n@same\n@same\ndef p():\n    return 7\nif True:\n    q = 1\nelse:\n    q = 2\n"),
+        ("e.py", "def same(fn):\n    return fn\n@same\n@same\ndef p():\n    return 7\nif True:\n    q = 1\nelse:\n    q = 2\nz = = 1\n"),
         ("f.py", "def r(:\n    pass\nclass Box:\n    def s(self):\n        return 8\n"),
     ]
     report = loaded(sandbox, cells)
     assert {"f", "g", "k", "m", "n", "p"} <= set(report["defined"])
     assert not {"h", "fake", "r"} & set(report["defined"])
     wheres = sorted(e["where"] for e in report["errors"])
-    assert wheres == ["a.py, line 4", "b.py, line 1", "c.py, line 4", "d.py, line 1", "f.py, line 1"]
+    assert wheres == ["a.py, line 4", "b.py, line 1", "c.py, line 4", "d.py, line 1", "e.py, line 11",
+                      "f.py, line 1"]
 
 
 def test_slow_statements_are_stopped_and_definitions_still_run(sandbox):
