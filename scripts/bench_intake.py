@@ -63,14 +63,14 @@ def make_class(folder):
     (folder / "undecided").mkdir()
     (folder / "undecided" / "a.ipynb").write_text(notebook("x = 1"))
     (folder / "undecided" / "b.ipynb").write_text(notebook("y = 2"))
-    shutil.copytree(CASES / "nbgrader_submitted", folder / "nbgrader")
+    shutil.copytree(CASES / "nbgrader_submitted", folder.parent / "submitted")
     with zipfile.ZipFile(folder / "lab_folder.zip", "w") as archive:     # a student zipped the lab
         archive.writestr("week09/week09.ipynb", good)
         archive.writestr("week09/lab_checks.py", "x = 1")
-    inputs = [folder, CASES / "canvas_unrecognised_members.zip", CASES / "canvas_two_files_one_student.zip",
-              CASES / "gradescope_export.zip"]
-    files = sum(1 for p in folder.rglob("*") if p.is_file())
-    for archive in inputs[1:]:
+    inputs = [folder, folder.parent / "submitted", CASES / "canvas_unrecognised_members.zip",
+              CASES / "canvas_two_files_one_student.zip", CASES / "gradescope_export.zip"]
+    files = sum(1 for f in inputs[:2] for p in f.rglob("*") if p.is_file())
+    for archive in inputs[2:]:
         files += sum(1 for info in zipfile.ZipFile(archive).infolist() if not info.is_dir())
     return inputs, files
 
