@@ -357,6 +357,7 @@ def grade(submission, assignment, *, timeout=60.0, visibility="after_published",
             "assignment": assignment,
             "kit_version": autograder.__version__,
             "isolation": isolation,
+            "numpy": np.__version__,  # the NumPy that graded (the lab's requirements ask for its major.minor)
             "max_score": max_score,
             "submission_sha256": submission.sha256,
             "options": {"timeout": timeout, "visibility": visibility},

@@ -321,6 +321,10 @@ def test_feedback_is_quiet_about_the_kits_cells_and_the_labs_data():
         _error('cell 1 "import otter", line 1', "ModuleNotFoundError: otter is not available while grading: "
                "use NumPy and the standard library only", ["otter"]),
         _error('cell 1 "import otter", line 2', "NameError: name 'otter' is not defined", ["grader"]),
+        _error('cell 2 "# Set-up: run this cell first.", line 5', "ModuleNotFoundError: No module named "
+               "'lab_checks': open week09.ipynb in its lab folder, next to lab_checks.py", ["missing", "start_lab"]),
+        _error('cell 2 "# Set-up: run this cell first.", line 12', "NameError: name 'start_lab' is not defined",
+               ["grader"]),
         _error('cell 6 "grader.check(\\"relu\\")", line 1', "NameError: name 'grader' is not defined"),
         _error('cell 19 "data = np.load(\\"digits.npz\\")", line 1',
                "FileNotFoundError: [Errno 2] No such file or directory: 'digits.npz'", ["data"]),
@@ -329,7 +333,7 @@ def test_feedback_is_quiet_about_the_kits_cells_and_the_labs_data():
         _error('cell 22 "show(...)", line 1', "NameError: name 'edges' is not defined"),
     ]
     sub = Submission("ada", pathlib.Path("ada.ipynb"), (), "0", ())
-    assert feedback.load_summary(sub, _Session(errors, ["relu"], ["otter"])) == []
+    assert feedback.load_summary(sub, _Session(errors, ["relu"], ["otter", "lab_checks"])) == []
 
 
 def test_feedback_names_real_failures_and_what_ran():

@@ -102,6 +102,7 @@ class State:
     blocked = []          # top-level module names refused, in order of first attempt
     call_blocked = None   # list while a call runs: imports refused during this call
     blocked_names = {}    # name bound by a refused top-level import -> module
+    sources = {}          # "<cell label>" (the code's file name) -> the cell's lines, for crash lines
 
 
 _ALLOWED = set(sys.stdlib_module_names) | set(sys.builtin_module_names) | {"numpy"}
@@ -165,6 +166,26 @@ def one_line(exc):
         text = text[:297] + "..."
     name = type(exc).__name__
     return f"{name}: {text}" if text else name
+
+
+def student_line(exc):
+    """' -- at cell 4, line 7: `b = float(bias)`': the innermost line of the student's own code
+    that the exception passed through ('' when none), so feedback can point at it."""
+    try:
+        found, tb = None, exc.__traceback__
+        while tb is not None:
+            name = tb.tb_frame.f_code.co_filename
+            if name in State.sources:
+                found = (name, tb.tb_lineno)
+            tb = tb.tb_next
+        if found is None:
+            return ""
+        name, line = found
+        lines = State.sources[name]
+        code = " ".join(lines[line - 1].split())[:120] if 0 < line <= len(lines) else ""
+        return f" -- at {name[1:-1][:80]}, line {line}: `{code}`"
+    except BaseException:
+        return ""
 
 
 def send(header, arrays=()):
@@ -331,8 +352,9 @@ def load(namespace, cells, skip, capture, budget=None):
     ``budget``: seconds all statements may take together (None: no limit here). A statement
     still running when it is spent is stopped (``LoadTimeout``) and skipped; after that only
     definitions run (``is_definition``), for ``OVER_BUDGET_SECONDS`` at most, after which
-    nothing more is run (nor split or parsed); what was not run is reported. Each error carries ``binds``: the names its statement
-    would have defined (so the judge never parses student code itself).
+    nothing more is run (nor split or parsed); what was not run is reported. Each error
+    carries ``binds``: the names its statement would have defined (so the judge never parses
+    student code itself).
     """
     import time
 
@@ -344,6 +366,7 @@ def load(namespace, cells, skip, capture, budget=None):
     previous = signal.signal(signal.SIGALRM, _Alarm.handler) if budget else None
     try:
         for ci, (label, source) in enumerate(cells):
+            State.sources[f"<{label}>"] = source.splitlines()   # for the line a crash happens on
             lines = None
             if over_deadline is not None and time.monotonic() >= over_deadline:
                 not_run_count += 1                  # the whole cell: not even split
@@ -460,7 +483,7 @@ def call(namespace, header, arrays, capture):
                      "message": f"{name} uses '{exc.name}' from {module}, which is not available "
                                 "while grading: use NumPy and the standard library only"}
         else:
-            reply = {"status": "crashed", "message": one_line(exc)}
+            reply = {"status": "crashed", "message": one_line(exc) + student_line(exc)}
         result = None
     except SystemExit as exc:
         only_parent()
@@ -468,7 +491,7 @@ def call(namespace, header, arrays, capture):
         result = None
     except BaseException as exc:
         only_parent()
-        reply = {"status": "crashed", "message": one_line(exc)}
+        reply = {"status": "crashed", "message": one_line(exc) + student_line(exc)}
         result = None
     else:
         reply = None
