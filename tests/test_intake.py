@@ -510,3 +510,12 @@ def test_a_mixed_class_grades_in_one_command(tmp_path):
     assert result["1002"]["extra_data"]["late"] is True
     assert result["week09_1"]["extra_data"]["file"] == "week09 (1).ipynb"
     assert f"{len(students)} student(s)" in summary and "3 no submission" in summary
+
+
+def test_the_splitter_loaded_into_the_sandbox_imports_the_stdlib_only():
+    import ast
+
+    tree = ast.parse((ROOT / "autograder" / "sandbox" / "statements.py").read_text())
+    imported = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    imported |= {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+    assert imported and imported <= set(sys.stdlib_module_names)
