@@ -113,16 +113,16 @@ def _option_literal(value):
     return repr(value)
 
 
-def _arrays(value):
-    """True for a list or tuple of arrays (weights, an LSTM's (h0, c0))."""
-    return isinstance(value, (list, tuple)) and bool(value) and all(isinstance(v, np.ndarray) for v in value)
+def _holds_arrays(value):
+    """An array, or a list/tuple of arrays (cnn_forward's weights, an LSTM's (h0, c0))."""
+    return isinstance(value, np.ndarray) or (isinstance(value, (list, tuple)) and bool(value)
+                                             and all(isinstance(v, np.ndarray) for v in value))
 
 
 def _call_line(function, case, names):
     parts = [names[i] for i in range(len(case.args))]
     for key, value in case.kwargs.items():
-        by_name = isinstance(value, np.ndarray) or _arrays(value)
-        parts.append(f"{key}={key}" if by_name else f"{key}={_option_literal(value)}")
+        parts.append(f"{key}={key}" if _holds_arrays(value) else f"{key}={_option_literal(value)}")
     return f"{function}({', '.join(parts)})"
 
 
@@ -131,35 +131,36 @@ def _positional_names(function, case, signature):
     return names + [f"arg{i + 1}" for i in range(len(names), len(case.args))]
 
 
+def _assign(name, value, signature):
+    """Lines that bind ``name`` to ``value`` (an array, or a list/tuple of arrays) as literals."""
+    if isinstance(value, np.ndarray):
+        return [f"{name} = {array_literal(value, len(name) + 3)}"]
+    items = list_item_names(signature, name)
+    items = items if len(items) == len(value) else [f"{name}_{j}" for j in range(len(value))]
+    lines = [f"{item} = {array_literal(array, len(item) + 3)}" for item, array in zip(items, value)]
+    joined = ", ".join(items)
+    lines.append(f"{name} = [{joined}]" if isinstance(value, list) else
+                 f"{name} = ({joined}{',' if len(items) == 1 else ''})")
+    return lines
+
+
 def literal_code(function, case, signature=None):
     """Code that rebuilds the exact inputs of ``case`` as literals; its last line is the call.
 
-    Returns None when a value cannot be written as a literal (not an array, number,
-    string, None or a list/tuple of arrays).
+    Returns None when a value cannot be written as a literal (not an array, a list/tuple of
+    arrays, a number, a string, None or a tuple of numbers).
     """
     names = _positional_names(function, case, signature)
     lines = ["import numpy as np"]
     for name, value in zip(names, case.args):
-        if isinstance(value, np.ndarray):
-            lines.append(f"{name} = {array_literal(value, len(name) + 3)}")
-        elif isinstance(value, (list, tuple)) and all(isinstance(v, np.ndarray) for v in value):
-            items = list_item_names(signature, name)
-            items = items if len(items) == len(value) else [f"{name}_{j}" for j in range(len(value))]
-            for item, array in zip(items, value):
-                lines.append(f"{item} = {array_literal(array, len(item) + 3)}")
-            brackets = "[]" if isinstance(value, list) else "()"
-            lines.append(f"{name} = {brackets[0]}{', '.join(items)}{',' if len(items) == 1 and brackets == '()' else ''}{brackets[1]}")
-        else:
+        if not _holds_arrays(value):
             return None
+        lines += _assign(name, value, signature)
     for key, value in case.kwargs.items():
-        if isinstance(value, np.ndarray):
-            lines.append(f"{key} = {array_literal(value, len(key) + 3)}")
-        elif _arrays(value):  # an LSTM's initial_state=(h0, c0)
-            items = [f"{key}_{j}" for j in range(len(value))]
-            lines += [f"{item} = {array_literal(array, len(item) + 3)}" for item, array in zip(items, value)]
-            brackets = "[]" if isinstance(value, list) else "()"
-            lines.append(f"{key} = {brackets[0]}{', '.join(items)}{brackets[1]}")
-        elif not (value is None or isinstance(value, (bool, int, float, str, tuple))):
+        if _holds_arrays(value):
+            lines += _assign(key, value, signature)
+        elif not (value is None or isinstance(value, (bool, int, float, str))
+                  or (isinstance(value, tuple) and all(isinstance(v, (int, float)) for v in value))):
             return None
     lines.append(_call_line(function, case, names))
     return "\n".join(lines)
