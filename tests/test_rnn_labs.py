@@ -110,3 +110,15 @@ def test_an_untouched_stub_is_not_implemented(name, monkeypatch):
 
     with pytest.raises(AssertionError, match=f"{name} is not implemented yet"):
         lab_checks.CHECKS[name](stub)
+
+
+def test_the_demo_grades_every_lab_with_example_submissions():
+    """The demo finds its labs in the syllabus (weeks 8 to 11), each with a few correct and buggy students."""
+    from autograder import course, demo
+
+    assert demo.example_labs() == ["week08", "week09", "week10", "week11"]
+    roster = {line.split(",")[0] for line in (ROOT / "examples" / "roster.csv").read_text().splitlines()[1:]}
+    for week in ("week10", "week11"):
+        students = {p.stem for p in (ROOT / "examples" / "class" / week).iterdir()}
+        assert len(students) >= 6 and students <= roster, students - roster
+        assert course.load().lab(week).points == 5
