@@ -518,14 +518,22 @@ class Worker:
 
     # -- loading
 
+    # Past the budget the worker itself stops the running statement and then runs only
+    # definitions, for at most 10 s (worker.OVER_BUDGET_SECONDS): this margin on top covers
+    # both, and code that ignores the stop (C code, a swallowed exception) is killed here.
+    LOAD_MARGIN = 20.0
+
     def _load(self, cells, load_timeout, retries):
+        """Load the code statement by statement within ``load_timeout`` seconds (the worker's own
+        budget, see worker.load); a statement that outlives even the margin is skipped and the
+        code reloaded in a fresh worker, at most ``retries`` times."""
         skipped = []  # errors for statements skipped on a reload
         for attempt in range(retries + 1):
             self._spawn()
-            deadline = time.monotonic() + load_timeout
+            deadline = time.monotonic() + load_timeout + self.LOAD_MARGIN
             last = None
             try:
-                sent = self._send({"op": "load", "cells": cells,
+                sent = self._send({"op": "load", "cells": cells, "budget": load_timeout,
                                    "skip": [s["at"] for s in skipped]}, [], deadline)
             except OSError:
                 sent = "dead"
@@ -540,7 +548,7 @@ class Worker:
             else:
                 got = "timeout" if sent is False else "eof"
             if got == "timeout":
-                why = f"took longer than {load_timeout:g} s while loading"
+                why = f"did not stop when the loading time ({load_timeout:g} s) ran out"
                 self._kill()
             elif got == "eof":
                 self._death("while loading")
@@ -560,12 +568,18 @@ class Worker:
 
     @staticmethod
     def _clean_report(report, skipped):
-        """The worker's report, type-checked (it comes from the box), plus skipped statements."""
+        """The worker's report, type-checked (it comes from the box), plus skipped statements.
+
+        Each error: ``where``, ``message`` and ``binds`` (names its statement would have
+        defined, for the judge's feedback, which never parses student code itself).
+        """
         report = report if isinstance(report, dict) else {}
         strs = lambda xs: [str(x)[:300] for x in xs][:1000] if isinstance(xs, list) else []
-        errors = [{"where": str(e.get("where", ""))[:200], "message": str(e.get("message", ""))[:400]}
+        errors = [{"where": str(e.get("where", ""))[:200], "message": str(e.get("message", ""))[:400],
+                   "binds": [str(n)[:100] for n in e.get("binds") or []][:50]
+                   if isinstance(e.get("binds"), list) else []}
                   for e in (report.get("errors") or []) if isinstance(e, dict)][:1000]
-        errors += [{"where": s["where"], "message": s["message"]} for s in skipped]
+        errors += [{"where": s["where"], "message": s["message"], "binds": []} for s in skipped]
         return {"defined": strs(report.get("defined")), "errors": errors,
                 "blocked_imports": strs(report.get("blocked_imports")),
                 "stdout": str(report.get("stdout", ""))[:1 << 20], "fatal": None}
