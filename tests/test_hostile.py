@@ -445,5 +445,6 @@ def test_integrity_lists_attempts_and_nothing_for_honest_code(case):
         assert results[name]["extra_data"]["integrity"] == [], name
     if week == "week09":
         assert "started a process (subprocess)" in results["userns_in_jail"]["extra_data"]["integrity"]
-        # (best effort: attempts ride on the worker's replies, so a call that times out loses its own)
         assert any(line.startswith("tried to open /") for line in results["uid_snoop_litter"]["extra_data"]["integrity"])
+        # its conv2d times out: the lines are read from the audit pipe even so
+        assert "forked a process (os.fork)" in results["memory_multiproc"]["extra_data"]["integrity"]

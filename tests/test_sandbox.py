@@ -788,3 +788,43 @@ def test_no_user_namespace_inside_the_jail(level):
         direct, err, tool = (int(v) for v in reply.value)
         assert direct == -1 and err == 1 and tool != 0   # EPERM from the filter; the tool fails too
         assert "started a process (subprocess)" in w.integrity
+
+
+INTEGRITY = textwrap.dedent('''
+    import os, sys
+    import numpy as np
+
+    def honest(x):
+        return np.maximum(x, 0)
+
+    def snoops(x):
+        try:
+            open("/etc/passwd")
+        except OSError:
+            pass
+        sys._getframe(1)
+        np.allclose = lambda *a, **k: True
+        return x
+
+    def forks_then_hangs(x):
+        if os.fork() == 0:
+            import socket
+            try:
+                socket.socket()
+            except OSError:
+                pass
+            os._exit(0)
+        while True:
+            pass
+''')
+
+
+def test_integrity_notes_attempts_even_when_the_call_times_out():
+    with Worker([("cell 1", INTEGRITY)]) as w:
+        assert w.call("honest", (np.ones(3),), timeout=10).status == "ok"
+        assert w.integrity == set()   # honest code, NumPy and the stdlib note nothing
+        assert w.call("snoops", (np.ones(3),), timeout=10).status == "ok"
+        assert {"tried to open /etc/passwd", "walked the call stack (sys._getframe)",
+                "patched numpy.allclose"} <= w.integrity
+        assert w.call("forks_then_hangs", (np.ones(3),), timeout=2).status == "timed out"
+        assert {"forked a process (os.fork)", "opened a socket"} <= w.integrity   # the child's too
