@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograder import feedback, results
-from autograder.submissions import Cell, Submission, choose, collect, ids, load
+from autograder.submissions import Cell, Submission, SubmissionError, choose, collect, ids, load
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 CASES = pathlib.Path(__file__).resolve().parent / "intake_cases"
@@ -529,3 +529,15 @@ def test_the_splitter_loaded_into_the_sandbox_imports_the_stdlib_only():
     imported = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     imported |= {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
     assert imported and imported <= set(sys.stdlib_module_names)
+
+
+def test_an_unlistable_input_folder_is_one_line_not_a_traceback(tmp_path, monkeypatch):
+    # As root every folder can be listed, so the refusal a non-root grader meets is simulated.
+    (tmp_path / "ada.py").write_text("x = 1\n")
+
+    def refuse(self):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(pathlib.Path, "iterdir", refuse)
+    with pytest.raises(SubmissionError, match=r"cannot list it \(Permission denied\)"):
+        collect([tmp_path])

@@ -58,7 +58,10 @@ def collect(inputs, assignment=None):
 
 def _groups(path):
     if path.is_dir():
-        folders = [p.name for p in path.iterdir() if p.is_dir() and not p.is_symlink()]
+        try:
+            folders = [p.name for p in path.iterdir() if p.is_dir() and not p.is_symlink()]
+        except OSError as exc:
+            raise SubmissionError(f"{path}: cannot list it ({exc.strerror or exc})") from None
         groups = layouts.groups(sources.folder_entries(path), str(path), folders)
         if not groups:
             raise SubmissionError(f"{path}: no submissions in this folder")
