@@ -108,7 +108,13 @@ class _Session:
     def new_function(self):
         self.deaths = 0
 
-    def call(self, function, case, budget):
+    def _refusal(self, function, budget):
+        """A `_Reply` when no call can be made now (no time, stopped, cannot load), else None.
+
+        Starts (or restarts) the worker when needed.
+        """
+        if self.worker is not None and not self.worker.alive:  # killed while stopping a batch
+            self.restart()
         if budget.left <= 0:
             return _Reply("timed out", f"no time left: the tests of {function} used up their "
                                        f"{budget.seconds:g} s")
@@ -128,15 +134,52 @@ class _Session:
         if budget.left <= 0:  # reloading the code in a fresh worker used up the time
             return _Reply("timed out", f"no time left: reloading your code for {function} used up its "
                                        f"{budget.seconds:g} s")
+        return None
+
+    def calls(self, function, cases, budget):
+        """Yield the worker's reply to each case, in order, all sent in one batch.
+
+        Each reply's time is charged to ``budget`` as it arrives. A reply that ended the worker
+        (crash, timeout) is the last one (``self.worker`` is then None and the next batch gets
+        a fresh worker); a `_Reply` (no call was made) is the only one. Close the generator to
+        stop early: the worker drops the rest of the batch (if it is killed for being slow to
+        stop, the next batch gets a fresh worker, and that is not a death).
+        """
+        refusal = self._refusal(function, budget)
+        if refusal is not None:
+            yield refusal
+            return
+        worker = self.worker
+        batch = worker.call_batch(function, [(case.args, case.kwargs) for case in cases], timeout=budget.left)
         try:
-            reply = self.worker.call(function, args=case.args, kwargs=case.kwargs, timeout=budget.left)
-        except self.worker_error as exc:  # the worker died between calls, or the sandbox failed
-            reply = _Reply("crashed", feedback.one_line(str(exc)))
-        budget.used += max(float(reply.seconds or 0.0), 0.0)
-        if not self.worker.alive:
-            self.deaths += 1
-            self.restart()
-        return reply
+            for number in range(len(cases)):
+                if number and budget.left <= 0:  # as if called one by one: the next call is not made
+                    yield _Reply("timed out", f"no time left: the tests of {function} used up their "
+                                              f"{budget.seconds:g} s")
+                    return
+                try:
+                    reply = next(batch)
+                except StopIteration:
+                    return
+                except self.worker_error as exc:  # the worker died between batches, or the sandbox failed
+                    reply = _Reply("crashed", feedback.one_line(str(exc)))
+                budget.used += max(float(reply.seconds or 0.0), 0.0)
+                if not worker.alive:  # this very call ended it
+                    self.deaths += 1
+                    self.restart()
+                    yield reply
+                    return
+                yield reply
+        finally:
+            batch.close()  # a worker killed while stopping is replaced before the next batch
+
+    def call(self, function, case, budget):
+        """The reply to one case (a batch of one)."""
+        replies = self.calls(function, [case], budget)
+        try:
+            return next(replies)
+        finally:
+            replies.close()
 
     def restart(self):
         """Drop the worker; the next call starts a fresh one."""
@@ -166,7 +209,11 @@ def check(function, case, session, budget, expected=None):
 
     ``expected`` is ``(answer, tolerance scale)`` when already known (replayed examples).
     """
-    reply = session.call(function, case, budget)
+    return judge_reply(function, case, session.call(function, case, budget), expected)
+
+
+def judge_reply(function, case, reply, expected=None):
+    """The `Outcome` of the worker's ``reply`` to ``case`` (``expected`` as in `check`)."""
     if isinstance(reply, _Reply):  # the judge's own "not run" / "no time left": no input to show
         return Outcome(reply.status, message=reply.message)
     if reply.status != "ok":
@@ -190,6 +237,43 @@ def check(function, case, session, budget, expected=None):
     return Outcome("passed", case)
 
 
+def first_failure(function, cases, session, budget, expected=None):
+    """The `Outcome` of the first of ``cases`` that does not pass, or "passed"; one batch.
+
+    ``expected`` lists each case's ``(answer, scale)`` when known; otherwise they come from
+    `expected_once`. The worker stops at the first failure (it may have run a few cases
+    past it, whose answers are dropped).
+    """
+    if not cases:
+        return Outcome("passed")
+    replies = session.calls(function, cases, budget)
+    index = -1
+    try:
+        for index, reply in enumerate(replies):
+            case = cases[index]
+            outcome = judge_reply(function, case, reply, expected[index] if expected else expected_once(function, case))
+            if outcome.status != "passed":
+                return outcome
+    finally:
+        replies.close()
+    if index != len(cases) - 1:  # a session must answer every case or fail one
+        raise RuntimeError(f"the worker session answered {index + 1} of {len(cases)} cases")
+    return Outcome("passed")
+
+
+# The answers to the suites' fixed cases, computed once per judge process (the cases are
+# module-level constants; the entry keeps its case alive, so its id is never reused).
+_EXPECTED = {}
+
+
+def expected_once(function, case):
+    """``props.expected_for(function, case)``, cached for the suites' fixed cases."""
+    entry = _EXPECTED.get(id(case))
+    if entry is None or entry[0] is not case:
+        entry = _EXPECTED[id(case)] = (case, props.expected_for(function, case))
+    return entry[1]
+
+
 class _StopTest(BaseException):
     """Leaves a Hypothesis run at once (BaseException, so Hypothesis does not shrink it)."""
 
@@ -209,11 +293,7 @@ _PASSING_RUNS = {}
 def run_test(test, session, budget):
     """The ``Outcome`` of one test: the first failing fixed case, or Hypothesis's smallest failure."""
     if test.strategy is None:
-        for case in test.cases:
-            outcome = check(test.function, case, session, budget)
-            if outcome.status != "passed":
-                return outcome
-        return Outcome("passed")
+        return first_failure(test.function, list(test.cases), session, budget)
 
     failures = []
     recording = None  # a list while the examples of a passing run are drawn
@@ -241,18 +321,14 @@ def run_test(test, session, budget):
             hypothesis_test()
             _PASSING_RUNS[key] = [(case, props.expected_for(test.function, case)) for case in recording]
             recording = None
-        for case, expected in _PASSING_RUNS[key]:
-            outcome = check(test.function, case, session, budget, expected)
-            if outcome.status == "passed":
-                continue
-            if outcome.status in _STOP_TEST or session.worker is None:
-                outcome.from_property = True  # Hypothesis would stop at this very example too
-                return outcome
-            outcome.from_property = True
-            replayed = outcome
-            break  # a plain failure: Hypothesis finds it again below, and shrinks it
-        else:
-            return Outcome("passed")
+        cases = [case for case, _ in _PASSING_RUNS[key]]
+        outcome = first_failure(test.function, cases, session, budget, [e for _, e in _PASSING_RUNS[key]])
+        if outcome.status == "passed":
+            return outcome
+        outcome.from_property = True
+        if outcome.status in _STOP_TEST or session.worker is None:
+            return outcome  # Hypothesis would stop at this very example too
+        replayed = outcome  # a plain failure: Hypothesis finds it again below, and shrinks it
 
     try:
         hypothesis_test()
