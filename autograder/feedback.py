@@ -1,17 +1,26 @@
 """What students read: the feedback of each failed test and the notes on loading their code.
 
-A failed test says which property failed, the smallest failing input (shapes,
-arguments, a corner of the values), expected vs got, and a one-line hint from the
-suite's table of usual mistakes. The raw test source never appears.
+A failed test says which property failed, the failing input, expected vs got, and a
+one-line hint. The failing input comes as code a student can run: a small case as a
+```python block that rebuilds the exact inputs as literals and ends with the call
+(CONTRACT section 3, "Reproducible feedback"); a larger drawn case as the seed and the
+generator calls that rebuild it, plus the slice that holds the wrong value. A hint is
+given only when the suite could reproduce the student's output with that mistake, or
+when the exception (and the student's own line, which the worker appends) identifies
+it. The raw test source never appears.
 """
 import ast
+import json
 import re
 
 import numpy as np
 
 from autograder.suites import properties as props
 
-MAX_TEST_OUTPUT = 2000
+MAX_TEST_OUTPUT = 6000
+MAX_LITERAL_BLOCK = 2500  # characters; a case whose literals are longer is rebuilt from its seed
+# The worker ends a crash message with the student's innermost line: "... -- at cell 4, line 7: `code`".
+STUDENT_LINE = re.compile(r" -- at (?P<where>.+?), line (?P<line>\d+): `(?P<code>.*)`$")
 
 
 def one_line(text):
@@ -19,10 +28,24 @@ def one_line(text):
     return " ".join(text.split())[:500]
 
 
-def arg_names(function, case):
+def parameter_names(signature):
+    """``"conv2d(x, kernel, bias=None, ...)"`` -> ``["x", "kernel", "bias", ...]``."""
+    match = re.match(r"\s*\w+\((.*?)\)", signature or "")
+    if not match:
+        return []
+    return [part.split("=")[0].strip() for part in match.group(1).split(",") if part.strip()]
+
+
+def list_item_names(signature, name):
+    """Names of a list argument's items from ``"... with weights = [conv_kernel, conv_bias]"``."""
+    match = re.search(rf"\b{name} = \[([\w, ]+)\]", signature or "")
+    return [item.strip() for item in match.group(1).split(",")] if match else []
+
+
+def arg_names(function, case, signature=None):
     """Names of the arrays of ``case`` in ``arrays_in`` order (for feedback)."""
     names = []
-    positional = ("x", "weights" if function == "cnn_forward" else "kernel")
+    positional = parameter_names(signature) or ["x", "weights" if function == "cnn_forward" else "kernel"]
     for i, value in enumerate(case.args):
         name = positional[i] if i < len(positional) else f"argument {i + 1}"
         if isinstance(value, (list, tuple)):
@@ -44,40 +67,134 @@ def _number(value, digits=6):
     return f"{value:.{digits}g}" if np.isfinite(value) else str(value)
 
 
-def _slice(name, arr):
-    """A small, readable corner of an input array: 'x[0, :3, :3, 0] = [[...]]'."""
+# ---------------------------------------------------------------- replayable cases
+
+def scalar_literal(value, dtype):
+    """Python text that ``np.array([text], dtype)`` turns back into exactly ``value``."""
+    if dtype.kind == "b":
+        return repr(bool(value))
+    if dtype.kind in "iu":
+        return str(int(value))
+    number = float(value)
+    if np.isnan(number):
+        return "np.nan"
+    if np.isinf(number):
+        return "np.inf" if number > 0 else "-np.inf"
+    if dtype != np.float64:  # float32's shortest text, when it parses back to the same bits
+        short = str(value)
+        try:
+            if np.asarray(float(short), dtype=dtype).tobytes() == np.asarray(value, dtype=dtype).tobytes():
+                return short
+        except ValueError:
+            pass
+    return repr(number)  # a float64 repr always round-trips (and float32 is exact in float64)
+
+
+def _nested(arr, indent):
+    if arr.ndim == 1:
+        return "[" + ", ".join(scalar_literal(v, arr.dtype) for v in arr) + "]"
+    inner = [_nested(sub, indent + 1) for sub in arr]
+    return "[" + ("," + "\n" + " " * indent).join(inner) + "]"
+
+
+def array_literal(arr, indent=0):
+    """``np.array(..., dtype=np.float32)``: code that rebuilds ``arr`` bit for bit."""
+    dtype = f"np.{arr.dtype.name}"
+    if arr.size == 0:
+        return f"np.zeros({arr.shape!r}, dtype={dtype})"
     if arr.ndim == 0:
+        return f"np.array({scalar_literal(arr[()], arr.dtype)}, dtype={dtype})"
+    lead = indent + len("np.array(") + 1
+    return f"np.array({_nested(arr, lead)}, dtype={dtype})"
+
+
+def _option_literal(value):
+    if isinstance(value, str):
+        return json.dumps(value)  # "same", as the CONTRACT writes it
+    return repr(value)
+
+
+def _call_line(function, case, names):
+    parts = [names[i] for i in range(len(case.args))]
+    for key, value in case.kwargs.items():
+        parts.append(f"{key}={key}" if isinstance(value, np.ndarray) else f"{key}={_option_literal(value)}")
+    return f"{function}({', '.join(parts)})"
+
+
+def _positional_names(function, case, signature):
+    names = parameter_names(signature)[:len(case.args)]
+    return names + [f"arg{i + 1}" for i in range(len(names), len(case.args))]
+
+
+def literal_code(function, case, signature=None):
+    """Code that rebuilds the exact inputs of ``case`` as literals; its last line is the call.
+
+    Returns None when a value cannot be written as a literal (not an array, number,
+    string, None or a list/tuple of arrays).
+    """
+    names = _positional_names(function, case, signature)
+    lines = ["import numpy as np"]
+    for name, value in zip(names, case.args):
+        if isinstance(value, np.ndarray):
+            lines.append(f"{name} = {array_literal(value, len(name) + 3)}")
+        elif isinstance(value, (list, tuple)) and all(isinstance(v, np.ndarray) for v in value):
+            items = list_item_names(signature, name)
+            items = items if len(items) == len(value) else [f"{name}_{j}" for j in range(len(value))]
+            for item, array in zip(items, value):
+                lines.append(f"{item} = {array_literal(array, len(item) + 3)}")
+            brackets = "[]" if isinstance(value, list) else "()"
+            lines.append(f"{name} = {brackets[0]}{', '.join(items)}{',' if len(items) == 1 and brackets == '()' else ''}{brackets[1]}")
+        else:
+            return None
+    for key, value in case.kwargs.items():
+        if isinstance(value, np.ndarray):
+            lines.append(f"{key} = {array_literal(value, len(key) + 3)}")
+        elif not (value is None or isinstance(value, (bool, int, float, str, tuple))):
+            return None
+    lines.append(_call_line(function, case, names))
+    return "\n".join(lines)
+
+
+def recipe_code(function, case, signature=None):
+    """Code that rebuilds a drawn case from its seed (``case.recipe``), ending with the call."""
+    if not case.recipe:
         return None
-    if name == "kernel" and arr.ndim == 4:
-        index = (slice(0, 3), slice(0, 3), 0, 0)
-    elif arr.ndim >= 4:  # NHWC (and more): the top-left corner of the first image's first channel
-        index = (0,) * (arr.ndim - 3) + (slice(0, 3), slice(0, 3), 0)
-    elif arr.ndim == 3:
-        index = (0, slice(0, 3), slice(0, 4))
-    elif arr.ndim == 2:
-        index = (slice(0, 3), slice(0, 6))
-    else:
-        index = (slice(0, 6),)
-    text = ", ".join(str(i) if isinstance(i, int) else f":{i.stop}" for i in index)
-    return f"{name}[{text}] = {_fmt(arr[index])}"
+    names = _positional_names(function, case, signature)
+    return "\n".join(["import numpy as np", case.recipe, _call_line(function, case, names)])
 
 
-def describe(function, case):
-    """The arguments of a call in a few lines: shapes, dtypes, options, a slice of the values."""
-    parts, slices = [], []
-    positional = ("x", "weights" if function == "cnn_forward" else "kernel")
-    items = [(positional[i] if i < 2 else f"argument {i + 1}", v) for i, v in enumerate(case.args)]
-    for name, value in items + list(case.kwargs.items()):
+def replay_block(function, case, signature=None):
+    """``(intro, code)`` for the fenced block that reproduces ``case``, or None.
+
+    Small cases are written as literals; larger drawn cases as their seed and generator calls.
+    """
+    code = literal_code(function, case, signature)
+    if code is not None and len(code) <= MAX_LITERAL_BLOCK:
+        return "To reproduce it, run this below your functions (it rebuilds the exact inputs):", code
+    code = recipe_code(function, case, signature)
+    if code is not None:
+        return ("The input is too large to print; this rebuilds it exactly (same seed, same generator "
+                "calls), run it below your functions:", code)
+    return None
+
+
+def fenced(code):
+    return "```python\n" + code + "\n```"
+
+
+def describe(function, case, signature=None):
+    """The arguments of a call on one line: shapes, dtypes and options."""
+    parts = []
+    names = _positional_names(function, case, signature)
+    for name, value in list(zip(names, case.args)) + list(case.kwargs.items()):
         if isinstance(value, np.ndarray):
             parts.append(f"{name}: shape {value.shape}, {value.dtype}")
-            if name in ("x", "kernel") and len(slices) < 2 and (line := _slice(name, value)):
-                slices.append(line)
         elif isinstance(value, (list, tuple)) and value and all(isinstance(v, np.ndarray) for v in value):
-            shapes = ", ".join(str(v.shape) for v in value)
+            shapes = ", ".join(f"{v.shape} {v.dtype}" for v in value)
             parts.append(f"{name}: {len(value)} arrays of shapes {shapes}")
         else:
             parts.append(f"{name}={value!r}")
-    return "; ".join(parts), slices
+    return "; ".join(parts)
 
 
 def _position(index):
@@ -91,6 +208,23 @@ def _worst(got, expected, scale):
     error = np.where(np.isnan(error), np.inf, error)
     error = np.where(props.tolerance.within(got64, expected, scale), -1.0, error)
     return np.unravel_index(int(np.argmax(error)), error.shape)
+
+
+def wrong_slice(got, expected, index, limit=100):
+    """Lines showing the slice of the output that holds the wrong value (``out[0, :, :, 1]``)."""
+    index = tuple(int(i) for i in index)
+    if got.ndim >= 3:  # NHWC-like: the image and channel of the wrong value
+        key = index[:-3] + (slice(None), slice(None), index[-1])
+    elif got.ndim == 2:
+        key = (index[0], slice(None))
+    else:
+        key = (slice(None),)
+    if got[key].size > limit:  # a window around the value instead
+        key = tuple(slice(max(i - 2, 0), i + 3) for i in index)
+    text = ", ".join(str(k) if isinstance(k, int) else
+                     (":" if k.start is None else f"{k.start}:{k.stop}") for k in key)
+    return [f"out[{text}] expected: {_fmt(np.asarray(expected[key]))}",
+            f"out[{text}] got:      {_fmt(np.asarray(got[key], dtype=np.float64))}"]
 
 
 def modified(name, before, after):
@@ -117,16 +251,65 @@ def _what_went_wrong(function, outcome):
     if status == "modified input":
         return f"The result was right, but {outcome.message}."
     if status == "crashed" and not outcome.message.startswith(("not run", "your code could not")):
-        return f"Your function raised an error: {outcome.message}"
+        message = outcome.message
+        line = STUDENT_LINE.search(message)
+        if line:
+            message = (f"{message[:line.start()]}\n  in your code at {line['where']}, line {line['line']}: "
+                       f"{line['code']}")
+        return f"Your function raised an error: {message}"
     message = outcome.message or ""
     if message.split(" ")[0] != function:
         message = message[:1].upper() + message[1:]  # a sentence, unless it starts with the function's name
     return message if not message or message.endswith((".", "!", "?")) else message + "."
 
 
+SHAPE_ERRORS = ("not aligned", "mismatch in its core dimension", "could not be broadcast", "cannot reshape")
+
+
+def crash_hint(suite, function, outcome):
+    """A hint that the exception itself identifies (and the student's line, when known), or None."""
+    message = outcome.message or ""
+    line = STUDENT_LINE.search(message)
+    code = line["code"] if line else ""
+    error = message[:line.start()] if line else message
+    kwargs = outcome.case.kwargs if outcome.case is not None else {}
+    signature = suite.signatures.get(function, function)
+    # Raised by the call itself ("conv2d() got an unexpected keyword argument"), not by a helper.
+    if re.match(rf"TypeError: {re.escape(function)}\(\) (got an unexpected|got multiple|takes|missing)", error):
+        return f"the tests call {signature}"
+    if "only 0-dimensional arrays can be converted to Python scalars" in error \
+            or "only length-1 arrays can be converted" in error or "only size-1 arrays can be converted" in error:
+        where = f" (`{code}`)" if code else ""
+        return (f"NumPy 2, which the grader runs, no longer turns an array with axes into a number{where}: "
+                "float(b) of a (1,)- or (1, 1, 1)-shaped slice raises TypeError; take the number out with "
+                "b.item() or an index like b[0], or keep it an array")
+    if "truth value of an array" in error:
+        if re.search(r"\bif\s+(not\s+)?bias\b", code):
+            return "`if bias:` asks whether the array bias is true; test whether it was given, with `if bias is not None:`"
+        return ("an array was used as a condition (if, while, and, or, not): compare explicitly, e.g. "
+                "`if bias is not None:` or `if (x > 0).all():`")
+    if any(words in error for words in SHAPE_ERRORS) and (function, "crash") in suite.hints:
+        return suite.hints[(function, "crash")]  # the suite's advice for shape errors in this function
+    pairs = [k for k, v in kwargs.items() if isinstance(v, tuple)]
+    if pairs and "tuple" in error:
+        return f"{' and '.join(pairs)} may be an int or a pair (rows, cols): accept both"
+    if "NoneType" in error and "bias" in signature and "bias" in kwargs and kwargs.get("bias") is None:
+        return "bias may be None (the default): add it only when it is given"
+    if "Cannot cast ufunc" in error:
+        return ("an in-place operation (+=, /=) on an integer array: build the result as a new float "
+                "array (np.zeros(shape)) and never write into the inputs")
+    # Not the function's own logic: a hint about its arithmetic would mislead.
+    if "MemoryError" in error or "SIGKILL" in error:
+        return "the function ran out of memory: avoid building arrays far larger than the input"
+    if "RecursionError" in error or "SIGSEGV" in error:
+        return "the function recursed too deeply or crashed the interpreter: use loops, not recursion"
+    if "exited" in error or "SystemExit" in error:
+        return "graded functions must return their result, never exit the program"
+    return None
+
+
 def _hint(suite, function, outcome, timeout):
     status = outcome.status
-    message = outcome.message or ""
     if status == "modified input":
         return "work on a copy (x = x.copy()) or build a new array; never write into the arguments"
     if status == "not implemented":
@@ -137,24 +320,9 @@ def _hint(suite, function, outcome, timeout):
     if status == "policy violation":
         return "graded functions may use only NumPy and the Python standard library"
     if status == "crashed":
-        kwargs = outcome.case.kwargs
-        pairs = [k for k, v in kwargs.items() if isinstance(v, tuple)]
-        if "keyword argument" in message or "positional argument" in message:
-            return f"the tests call {suite.signatures.get(function, function)}"
-        if pairs and "tuple" in message:
-            return f"{' and '.join(pairs)} may be an int or a pair (rows, cols): accept both"
-        if "NoneType" in message and "bias" in suite.signatures.get(function, "") and kwargs.get("bias") is None:
-            return "bias may be None (the default): add it only when it is given"
-        if "Cannot cast ufunc" in message:
-            return ("an in-place operation (+=, /=) on an integer array: build the result as a new float "
-                    "array (np.zeros(shape)) and never write into the inputs")
-        # Not the function's own logic: a hint about its arithmetic would mislead.
-        if "MemoryError" in message or "SIGKILL" in message:
-            return "the function ran out of memory: avoid building arrays far larger than the input"
-        if "RecursionError" in message or "SIGSEGV" in message:
-            return "the function recursed too deeply or crashed the interpreter: use loops, not recursion"
-        if "exited" in message or "SystemExit" in message:
-            return "graded functions must return their result, never exit the program"
+        hint = crash_hint(suite, function, outcome)
+        if hint is not None:
+            return hint
     if status == "wrong values" and outcome.got is None:
         return "return a NumPy array (wrap the result in np.asarray)"
     key = suite.diagnose(function, status, outcome.case, outcome.got, outcome.expected, outcome.scale)
@@ -168,22 +336,33 @@ def test_output(suite, test, outcome, timeout):
     if outcome.status == "passed":
         return "Passed."
     lines = [f"Failed: {test.function} {test.claim}."]
-    if outcome.case is not None and outcome.status not in ("not implemented", "policy violation"):
+    case = outcome.case
+    signature = suite.signatures.get(test.function)
+    block = None
+    if case is not None and outcome.status not in ("not implemented", "policy violation"):
         if outcome.from_property:
             lines.append("Smallest failing input found:")
         else:
-            lines.append(f"Failing case: {outcome.case.label}." if outcome.case.label else "Failing case:")
-        args, slices = describe(test.function, outcome.case)
-        lines += ["  " + args] + ["  " + s for s in slices]
+            lines.append(f"Failing case: {case.label}." if case.label else "Failing case:")
+        lines.append("  " + describe(test.function, case, signature))
+        block = replay_block(test.function, case, signature)
     what = _what_went_wrong(test.function, outcome)
     if what:
         lines.append(what)
-    hint = _hint(suite, test.function, outcome, timeout) if outcome.case is not None else None
+    large = block is None or "default_rng(" in block[1]  # no literals: show where the value is wrong
+    if outcome.status == "wrong values" and outcome.got is not None and large:
+        index = _worst(outcome.got, outcome.expected, outcome.scale)
+        lines += ["  " + line for line in wrong_slice(outcome.got, outcome.expected, index)]
+    hint = _hint(suite, test.function, outcome, timeout) if case is not None else None
     if outcome.status == "not implemented" and hint is None:
         hint = f"define {suite.signatures.get(test.function, test.function)} at the top level"
     if hint:
         lines.append(f"Hint: {hint}.")
+    if block is not None:
+        lines += [block[0], fenced(block[1])]
     text = "\n".join(lines)
+    if len(text) > MAX_TEST_OUTPUT and block is not None:  # drop the block rather than cut it
+        text = "\n".join(lines[:-2])
     return text if len(text) <= MAX_TEST_OUTPUT else text[: MAX_TEST_OUTPUT - 3] + "..."
 
 

@@ -1,8 +1,16 @@
 """``dlgrade grade``: grade a batch of submissions of one assignment into a results folder.
 
     dlgrade grade --assignment week09 --out RESULTS_DIR [--timeout SECONDS] [--jobs N]
-                  [--force] [--visibility {hidden,after_due_date,after_published,visible}]
+                  [--load-timeout SECONDS] [--force]
+                  [--visibility {hidden,after_due_date,after_published,visible}]
                   SUBMISSION...
+
+Every student found in the inputs gets a result (see ``autograder.submissions``): one whose
+files no rule can choose from, or who handed in nothing usable, gets score 0 and status
+``no submission`` naming the files found, without starting a sandbox.
+
+A results folder belongs to one assignment: grading another assignment into a folder that
+holds results of a different one stops with a one-line error before anything is written.
 
 Each student's result is written (atomically) as soon as that student is graded, so an
 interrupted batch can be rerun: a student is skipped when ``RESULTS_DIR/<student>.json``
@@ -25,6 +33,7 @@ import importlib
 import multiprocessing
 import os
 import pathlib
+import re
 import signal
 import sys
 import traceback
@@ -66,14 +75,22 @@ def add_arguments(parser):
                         help="folder for <student>.json results and scores.csv (created if needed)")
     parser.add_argument("--timeout", type=_positive_seconds, default=60.0, metavar="SECONDS",
                         help="time one submission may spend on one function's tests (default: 60)")
+    parser.add_argument("--load-timeout", type=_positive_seconds, default=60.0, metavar="SECONDS",
+                        help="time the top-level statements of one submission may take to load, "
+                             "all together; a statement still running then is stopped and skipped "
+                             "(default: 60)")
     parser.add_argument("--jobs", type=_positive_int, default=None, metavar="N",
                         help="submissions graded in parallel (default: the number of CPU cores)")
     parser.add_argument("--force", action="store_true",
                         help="regrade every submission, even those with an up-to-date result")
     parser.add_argument("--visibility", choices=VISIBILITIES, default="after_published",
                         help="Gradescope visibility of the hidden tests' details (default: after_published)")
+    parser.add_argument("--syllabus", metavar="SYLLABUS_TOML",
+                        help="the term's syllabus file: points and due dates "
+                             "(default: the bundled autograder/syllabus.toml)")
     parser.add_argument("submissions", nargs="+", metavar="SUBMISSION",
-                        help=".py or .ipynb file, folder of them, or Canvas 'Download Submissions' zip")
+                        help=".py or .ipynb file, a folder of them (or of per-student folders), a Canvas "
+                             "'Download Submissions' zip or a Gradescope 'Export Submissions' zip/folder")
 
 
 def _error(message):
@@ -96,13 +113,14 @@ def _isolation():
     return level, level != sandbox.LEVELS[0]   # LEVELS is ordered strongest first
 
 
-def _grade_task(submission, judge_module, assignment, timeout, visibility):
+def _grade_task(submission, judge_module, assignment, timeout, visibility, load_timeout=60.0):
     """Grade one submission; never raises (runs in a pool process or in-process).
 
     Returns ``(result, None)`` or ``(None, traceback text)`` if the judge failed.
     """
     try:
-        return _judge(judge_module).grade(submission, assignment, timeout=timeout, visibility=visibility), None
+        return _judge(judge_module).grade(submission, assignment, timeout=timeout, visibility=visibility,
+                                          load_timeout=load_timeout), None
     except Exception:  # a judge bug must cost one result, not the batch
         return None, traceback.format_exc()
     except (KeyboardInterrupt, SystemExit):
@@ -133,7 +151,7 @@ def _pool_init():
 # and fixtures, the reference and the syllabus points. Their content is hashed into the
 # cache key, so editing any of them regrades even when the kit version did not change.
 _PACKAGE = pathlib.Path(__file__).resolve().parent
-GRADER_FILES = (_PACKAGE / "judge.py", _PACKAGE / "feedback.py", _PACKAGE / "submissions.py",
+GRADER_FILES = (_PACKAGE / "judge.py", _PACKAGE / "feedback.py", _PACKAGE / "submissions",
                 _PACKAGE / "syllabus.toml", _PACKAGE / "sandbox", _PACKAGE / "suites",
                 _PACKAGE.parent / "reference")
 _HASHED_SUFFIXES = {".py", ".npz", ".json", ".toml"}
@@ -156,8 +174,11 @@ def grader_fingerprint():
 
 
 def _options(args):
-    return {"timeout": float(args.timeout), "visibility": args.visibility,
-            "grader": grader_fingerprint()}
+    options = {"timeout": float(args.timeout), "visibility": args.visibility,
+               "load_timeout": float(args.load_timeout), "grader": grader_fingerprint()}
+    if getattr(args, "syllabus", None):   # a term's own syllabus: its points decide the maxima
+        options["syllabus"] = hashlib.sha256(pathlib.Path(args.syllabus).read_bytes()).hexdigest()[:16]
+    return options
 
 
 def _is_current(result, submission, assignment, options, isolation):
@@ -181,7 +202,50 @@ def _stamp(result, submission, assignment, options, isolation):
     # cache can tell results graded under weaker isolation.
     extra.update(student=submission.student, assignment=assignment, kit_version=__version__,
                  submission_sha256=submission.sha256, options=dict(options), isolation=isolation)
+    # What intake decided: the file graded (None: nothing was), and why / what was passed over.
+    extra.update(file=submission.file, notes=list(submission.notes))
+    extra["late"], submitted_at = _late(submission, assignment)
+    if submitted_at:
+        extra["submitted_at"] = submitted_at
     return result
+
+
+def _no_submission_result(submission, lab, judge, visibility):
+    """Score 0, every test ``no submission``, the output naming the files found (no sandbox)."""
+    message = "; ".join(submission.problems) or "no submission"
+    result = _crashed_result(submission, lab, judge, visibility, message)
+    for test in result["tests"]:
+        test["status"] = "no submission"
+    extra = result["extra_data"]
+    extra.pop("grader_error", None)
+    extra["flags"] = []
+    result["output"] = "\n".join(list(submission.problems) + list(submission.notes))
+    return result
+
+
+# Canvas's bulk download names late work "<login>_LATE_<user id>_<submission id>_<file>".
+_CANVAS_LATE = re.compile(r"^.+?_LATE_\d+_\d+_.")
+
+
+def _late(submission, assignment):
+    """``(late, submitted_at)``: ``late`` is True when the Canvas name carries LATE or the
+    submission time is after the lab's due date, False when known on time (a Canvas name
+    without LATE, or a time before the due date), None when unknown (CONTRACT section 3)."""
+    from . import course, submissions
+
+    # getattr: Submission.late / .submitted_at come from intake (Canvas marker, Gradescope metadata)
+    marker, submitted_at = getattr(submission, "late", None), getattr(submission, "submitted_at", None)
+    name = pathlib.PurePath(str(submission.path)).name
+    canvas = submissions.canvas_student(name)
+    if marker or (canvas and _CANVAS_LATE.match(name)):
+        return True, submitted_at
+    if submitted_at:
+        days = course.load().lab(assignment).days_late(submitted_at)
+        if days is not None:
+            return days > 0, submitted_at
+    if canvas:
+        return False, submitted_at       # Canvas marks every late file; this one has no marker
+    return None, submitted_at
 
 
 def _crashed_result(submission, lab, judge, visibility, message):
@@ -278,18 +342,36 @@ class _UsageError(Exception):
     """Nothing can be graded as asked; exit 2 with this one-line message."""
 
 
+def _check_results_folder(out, assignment):
+    """Raise _UsageError when ``out`` holds results of another assignment (nothing written yet)."""
+    from . import results
+
+    try:
+        others = sorted({str(r.get("extra_data", {}).get("assignment")) for _, r in results.iter_results(out)}
+                        - {assignment})
+    except OSError:
+        return
+    if others:
+        raise _UsageError(f"{out} holds results of {', '.join(others)}; grade {assignment} into a "
+                          "folder of its own (results folders belong to one assignment)")
+
+
 def _prepare(args):
     """``(lab, submissions)`` after checking everything that needs no grading; or _UsageError."""
     from . import course, results, submissions
 
     try:
-        lab = course.load().lab(args.assignment)
+        lab = course.load(getattr(args, "syllabus", None)).lab(args.assignment)
     except KeyError as exc:
         raise _UsageError(exc.args[0]) from None
     except course.SyllabusError as exc:
         raise _UsageError(str(exc)) from None
+    if getattr(args, "syllabus", None):
+        # The judge reads the syllabus too (in this process or in spawned pool processes,
+        # which inherit the environment): point every course.load() at the term's file.
+        os.environ[course.ENVIRONMENT] = os.path.abspath(args.syllabus)
     try:
-        batch = submissions.collect(args.submissions)
+        batch = submissions.collect(args.submissions, assignment=lab.name)
     except submissions.SubmissionError as exc:
         raise _UsageError(str(exc)) from None
     bad_ids = []
@@ -300,6 +382,8 @@ def _prepare(args):
             bad_ids.append(f"{submission.path}: {exc}")
     if bad_ids:
         raise _UsageError("; ".join(bad_ids))
+    if os.path.isdir(args.out):
+        _check_results_folder(args.out, lab.name)
     try:
         os.makedirs(args.out, exist_ok=True)
     except OSError as exc:
@@ -324,7 +408,7 @@ def run(args):
         isolation, weak = _isolation()
     except Exception as exc:   # the sandbox cannot start at all: nothing can be graded
         return _error(f"cannot start the sandbox: {exc}")
-    print(f"dlgrade grade: {lab.name} ({lab.title}), {len(batch)} submission(s), "
+    print(f"dlgrade grade: {lab.name} ({lab.title}), {len(batch)} student(s), "
           f"isolation: {isolation}")
     if weak:
         from . import sandbox
@@ -334,8 +418,11 @@ def run(args):
               file=sys.stderr)
 
     options = _options(args)
-    pending, cached = [], []
+    pending, cached, missing = [], [], []
     for submission in batch:
+        if submission.missing:
+            missing.append(submission)
+            continue
         stored = None if args.force else results.read_result(out, submission.student)
         if _is_current(stored, submission, lab.name, options, isolation):
             cached.append((submission, stored))
@@ -343,10 +430,18 @@ def run(args):
             pending.append(submission)
 
     jobs = min(args.jobs or os.cpu_count() or 1, max(len(pending), 1))
-    task_args = (JUDGE_MODULE, lab.name, options["timeout"], options["visibility"])
+    task_args = (JUDGE_MODULE, lab.name, options["timeout"], options["visibility"], options["load_timeout"])
     runner = (_run_in_process(pending, task_args) if jobs == 1
               else _run_in_pool(pending, task_args, jobs))
     graded, failures = [], 0
+    for submission in missing:
+        result = _stamp(_no_submission_result(submission, lab, judge, args.visibility), submission,
+                        lab.name, options, isolation)
+        try:
+            results.write_result(out, submission.student, result)
+        except (OSError, ValueError) as exc:
+            return _write_failed(out, submission, exc)
+        graded.append((submission, result))
     with tqdm(total=len(pending), unit="student", file=sys.stderr, disable=None,
               desc=f"grading {lab.name}") as bar:
         for submission, (result, error) in runner:
@@ -372,7 +467,7 @@ def run(args):
     except OSError as exc:
         print(f"dlgrade grade: error: cannot write scores.csv in {out}: {exc}", file=sys.stderr)
         return 1
-    _summary(lab, graded, cached, failures, scores)
+    _summary(lab, batch, graded, cached, failures, scores)
     return 0
 
 
@@ -390,13 +485,20 @@ def _log_error(out, submission, text):
         pass
 
 
-def _summary(lab, graded, cached, failures, scores_path):
+def _summary(lab, batch, graded, cached, failures, scores_path):
+    """One line: students, what intake did (no submission, files passed over), scores, statuses."""
     everyone = graded + cached
+    missing = [s.student for s in batch if s.missing]
+    passed_over = sum(len(s.passed_over) for s in batch)
     statuses = Counter(t.get("status", "?") for _, r in everyone for t in r.get("tests", []))
     mean = sum(float(r.get("score", 0.0)) for _, r in everyone) / max(len(everyone), 1)
     counts = ", ".join(f"{n} {status}" for status, n in sorted(statuses.items(), key=lambda kv: (-kv[1], kv[0])))
-    line = (f"dlgrade grade: {len(graded)} graded, {len(cached)} cached; "
-            f"mean score {mean:.2f} / {lab.points:g}; tests: {counts or 'none'}")
+    line = (f"dlgrade grade: {len(batch)} student(s): {len(graded) - len(missing)} graded, "
+            f"{len(cached)} cached, {len(missing)} no submission")
+    if missing:
+        line += f" ({', '.join(missing[:5])}{', ...' if len(missing) > 5 else ''})"
+    line += (f"; {passed_over} file(s) passed over; mean score {mean:.2f} / {lab.points:g}; "
+             f"tests: {counts or 'none'}")
     if failures:
         line += f"; {failures} internal grader error(s), see {ERROR_LOG}"
     print(line)

@@ -74,7 +74,7 @@ class _Session:
 
     MAX_DEATHS = 2
 
-    def __init__(self, cells, limits, worker_cls, worker_error, restart_budget=60.0):
+    def __init__(self, cells, limits, worker_cls, worker_error, restart_budget=60.0, load_timeout=None):
         self.cells = [(c.label, c.source) for c in cells]
         self.limits = limits
         self.worker_cls, self.worker_error = worker_cls, worker_error
@@ -85,9 +85,12 @@ class _Session:
         self.restart_budget = restart_budget
         self.restart_seconds = 0.0  # time spent starting replacement workers
         self.stopped = None         # set once we stop starting workers for this submission
+        self.load_timeout = load_timeout  # seconds loading may take (None: the worker's default)
 
     def _start(self, budget):
         kwargs = {} if self.limits is None else {"limits": self.limits}
+        if self.load_timeout is not None:
+            kwargs["load_timeout"] = self.load_timeout
         started = time.monotonic()
         try:
             self.worker = self.worker_cls(cells=self.cells, **kwargs)
@@ -353,7 +356,8 @@ def max_scores(suite, points):
     return [float(s) for s in scaled]
 
 
-def grade(submission, assignment, *, timeout=60.0, visibility="after_published", limits=None):
+def grade(submission, assignment, *, timeout=60.0, visibility="after_published", limits=None,
+          load_timeout=None):
     """Grade one submission; return the complete results.json dict (see the plan's format).
 
     Args:
@@ -363,12 +367,16 @@ def grade(submission, assignment, *, timeout=60.0, visibility="after_published",
         timeout: seconds of worker time per graded function (all its calls together).
         visibility: Gradescope visibility of the hidden tests.
         limits: ``autograder.sandbox.Limits`` for the worker, or None for its defaults.
+        load_timeout: seconds the submission's top-level statements may take to load, all
+            together (``--load-timeout``; None: the sandbox's default, 60 s); a statement still
+            running then is skipped.
     """
     lab = course.load().lab(assignment)
     suite = suites.load(assignment)
     maxima = max_scores(suite, lab.points)
     worker_cls, isolation, worker_error = _sandbox()
-    session = (_Session(submission.cells, limits, worker_cls, worker_error, restart_budget=timeout)
+    session = (_Session(submission.cells, limits, worker_cls, worker_error, restart_budget=timeout,
+                        load_timeout=load_timeout)
                if submission.cells else None)
 
     results = []
@@ -425,6 +433,7 @@ def grade(submission, assignment, *, timeout=60.0, visibility="after_published",
             "assignment": assignment,
             "kit_version": autograder.__version__,
             "isolation": isolation,
+            "numpy": np.__version__,  # the NumPy that graded (the lab's requirements ask for its major.minor)
             "max_score": max_score,
             "submission_sha256": submission.sha256,
             "options": {"timeout": timeout, "visibility": visibility},

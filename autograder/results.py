@@ -17,7 +17,7 @@ from . import course
 SCORES_CSV = "scores.csv"
 # The CONTRACT's stable test categories (the reports count them) and those a TA should see flagged.
 STATUSES = ("passed", "wrong shape", "wrong values", "modified input", "not implemented",
-            "crashed", "timed out", "policy violation")
+            "crashed", "timed out", "policy violation", "no submission")
 FLAG_STATUSES = ("crashed", "policy violation", "timed out")
 # Output strings are capped here as a last line of defence (the judge caps them first):
 # a result file stays small whatever a submission prints.

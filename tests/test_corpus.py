@@ -221,3 +221,79 @@ def test_results_carry_no_run_specific_paths(graded):
         for path in pathlib.Path(out).glob("*.json"):
             text = path.read_text(encoding="utf-8")
             assert str(out) not in text and os.path.expanduser("~") + os.sep not in text, path.name
+
+
+# ---------------------------------------------------------------- replayable feedback
+
+REPLAY_RUNNER = r'''
+import ast, copy, json, sys
+import numpy as np
+from autograder.suites import Case, properties
+
+path, blocks = sys.argv[1], json.loads(sys.stdin.read())
+student = {"__name__": "student"}
+exec(compile(open(path, encoding="utf-8").read(), path, "exec"), student)
+verdicts = []
+for block in blocks:
+    tree = ast.parse(block)
+    *setup, last = tree.body
+    names = dict(student)
+    exec(compile(ast.Module(body=setup, type_ignores=[]), "<block>", "exec"), names)
+    call = last.value
+    function = call.func.id
+    args = [eval(compile(ast.Expression(a), "<arg>", "eval"), names) for a in call.args]
+    kwargs = {k.arg: eval(compile(ast.Expression(k.value), "<arg>", "eval"), names) for k in call.keywords}
+    expected, scale = properties.expected_for(function, Case(tuple(copy.deepcopy(args)), copy.deepcopy(kwargs)))
+    sent = copy.deepcopy((args, kwargs))
+    try:
+        with np.errstate(all="ignore"):
+            got = eval(compile(ast.Expression(call), "<call>", "eval"), names)
+    except Exception as exc:
+        verdicts.append(f"crashed: {type(exc).__name__}")
+        continue
+    arrays = properties.arrays_in(Case(tuple(args), kwargs))
+    if any(not properties.same_bits(a, b) for a, b in zip(properties.arrays_in(Case(tuple(sent[0]), sent[1])), arrays)):
+        verdicts.append("modified input")
+    elif not isinstance(got, np.ndarray) or got.shape != expected.shape:
+        verdicts.append("wrong shape")
+    elif not properties.tolerance.within(got, expected, scale).all():
+        verdicts.append("wrong values")
+    else:
+        verdicts.append("right")
+print(json.dumps(verdicts))
+'''
+
+
+def blocks_of(output):
+    return re.findall(r"```python\n(.*?)\n```", output, re.S)
+
+
+@pytest.mark.parametrize("week", WEEKS)
+def test_every_failing_case_can_be_replayed(graded, week):
+    """Each failing test of a buggy submission carries a block; run in a fresh Python with the
+    student's functions, every block reproduces a wrong output (checked against the reference)."""
+    _, results, _ = graded[week]
+    replayed = 0
+    for path in submissions(week, "buggy"):
+        blocks = []
+        for test in results[path.stem]["tests"]:
+            if test["status"] in ("passed", "timed out", "not implemented", "policy violation"):
+                continue
+            found = blocks_of(test["output"])
+            # a fixed case too large to print says so by its label and shows the wrong slice instead
+            assert found or ("Failing case:" in test["output"] and "expected:" in test["output"]
+                             or test["status"] != "wrong values"), (path.name, test["name"], test["output"])
+            assert len(found) <= 1
+            blocks += found
+        if not blocks:
+            continue
+        for block in blocks:
+            assert block.startswith("import numpy as np\n") and "(" in block.splitlines()[-1], block
+        proc = subprocess.run([sys.executable, "-c", REPLAY_RUNNER, str(path)], input=json.dumps(blocks),
+                              capture_output=True, text=True, timeout=300, cwd=ROOT,
+                              env={**os.environ, "PYTHONPATH": str(ROOT)})
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        verdicts = json.loads(proc.stdout)
+        assert "right" not in verdicts, (path.name, list(zip(verdicts, blocks)))
+        replayed += len(blocks)
+    assert replayed >= 20

@@ -146,14 +146,14 @@ def _manual(header, row):
 
 MANUAL_CASES = [
     (["student", "week06"], ["alice", "1"], ["bad.csv", "unknown column 'week06'", "week01"]),
-    (["student", "homework"], ["alice", "1"], ["unknown column 'homework'"]),
     (["student", "week08"], ["alice", "5"], ["'week08' is scored by the autograder (week08)"]),
     (["student", "week01"], ["alice", "2"], ["line 2", "week01 of 'alice' is 2", "outside 0..1"]),
     (["student", "week17"], ["alice", "-1"], ["week17 of 'alice' is -1", "outside 0..30"]),
     (["student", "week12"], ["alice", "abc"], ["week12 of 'alice' is 'abc', not a number"]),
     (["student", "week12"], ["alice", "nan"], ["'nan', not a number"]),
     (["student", "week12"], ["mallory", "5"], ["line 2", "'mallory' is not on the roster"]),
-    (["name", "week12"], ["alice", "5"], ["no 'student' column"]),
+    (["name", "week12"], ["alice", "5"], ["no 'student' column", "name, week12"]),
+    (["student", "week12"], ["alice", "4,5,6"], ["'4,5,6', not a number"]),
 ]
 
 
@@ -213,3 +213,287 @@ def test_loaders_accept_excel_bom_and_blank_lines(tmp_path):
     manual = tmp_path / "m.csv"
     manual.write_text("\ufeffstudent,week12\nalice,10\n\n", encoding="utf-8")
     assert load_manual(manual, course.load(), {"alice"}) == {"alice": {"week12": 10.0}}
+
+
+# ---- Canvas-safe export (canvas.csv) ------------------------------------------------------
+
+import shutil  # noqa: E402
+
+from canvas_importer import Gradebook  # noqa: E402
+from report_helpers import make_test, write_result  # noqa: E402
+
+DATA = __import__("pathlib").Path(__file__).parent / "data" / "gradebook"
+BUNDLED = course.DEFAULT_SYLLABUS.read_text(encoding="utf-8")
+
+
+def syllabus(tmp_path, text=BUNDLED, name="term.toml"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def with_canvas_titles(text=BUNDLED):
+    """The bundled syllabus with Canvas titles for weeks 8, 9 and 12 (by id) and 17 (by title)."""
+    for number, title in ((8, "ANN Lab (9001)"), (9, "CNN Lab (9002)"), (12, "Proposal (9003)"),
+                          (17, "Final Presentation")):
+        text = text.replace(f"number = {number}\n", f"number = {number}\ncanvas = \"{title}\"\n", 1)
+    return text
+
+
+def canvas(out):
+    rows = read_csv(out / "canvas.csv")
+    return rows[0], rows[1], {row[2]: dict(zip(rows[0], row)) for row in rows[2:]}
+
+
+def test_canvas_csv_leaves_unscored_cells_empty_and_unscored_weeks_out(klass):
+    tmp, r8, r9, roster, manual = klass
+    build_report([r8, r9], tmp / "out", manual=manual, roster=roster)
+    header, points, by_sis = canvas(tmp / "out")
+    # scored by someone: week08, week09 (results), week01, week12, week17 (manual); nothing else
+    assert header == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section",
+                      "week01", "week08", "week09", "week12", "week17"]
+    assert points[5:] == ["1", "10", "5", "10", "30"]
+    dan, bob = by_sis["S4"], by_sis["S2"]
+    # dan: no results, only week17 by hand -> every other cell empty, never 0
+    assert [dan[c] for c in header[5:]] == ["", "", "", "", "12"]
+    # bob: both labs, no manual marks
+    assert [bob[c] for c in header[5:]] == ["", "7.5", "1.67", "", ""]
+    # a real 0 stays a 0: it is a score
+    simple_result(r9, "dan", "week09", 0, 5)
+    build_report([r8, r9], tmp / "out2", manual=manual, roster=roster)
+    assert canvas(tmp / "out2")[2]["S4"]["week09"] == "0"
+
+
+def test_canvas_headers_come_from_the_syllabus_and_ids_from_the_roster(klass, tmp_path):
+    tmp, r8, r9, roster, manual = klass
+    roster = write_csv(tmp / "roster_ids.csv", ROSTER_HEADER + ["canvas_id"], [
+        ["alice", "Smith, Alice", "S1", "asmith", "A", "104001"],
+        ["bob", "Jones, Bob", "S2", "bjones", "A", ""],
+        ["carol", "Lee, Carol", "S3", "clee", "B", "104003"],
+        ["dan", "Wu, Dan", "S4", "dwu", "B", "104004"],
+    ])
+    path = syllabus(tmp_path, with_canvas_titles())
+    build_report([r8, r9], tmp / "out", manual=manual, roster=roster, syllabus=path)
+    header, _, by_sis = canvas(tmp / "out")
+    assert header[5:] == ["week01", "ANN Lab (9001)", "CNN Lab (9002)", "Proposal (9003)", "Final Presentation"]
+    assert [by_sis[s]["ID"] for s in ("S1", "S2", "S3", "S4")] == ["104001", "", "104003", "104004"]
+    # gradebook.csv keeps the syllabus's own column names
+    assert gradebook(tmp / "out")[0][:3] == ["student", "week01", "week02"]
+
+
+def test_canvas_import_into_a_live_gradebook_changes_only_the_scored_cells(klass, tmp_path):
+    """canvas.csv applied to a course that already has other grades, by the model of Canvas's
+    importer in canvas_importer.py: only cells dlgrade scored change, nothing is created."""
+    tmp, r8, r9, roster, manual = klass
+    roster = write_csv(tmp / "roster_ids.csv", ROSTER_HEADER + ["canvas_id"], [
+        ["alice", "Smith, Alice", "S1", "asmith", "A", "1"],
+        ["bob", "Jones, Bob", "S2", "bjones", "A", ""],       # matched by SIS User ID
+        ["carol", "Lee, Carol", "S3", "clee", "B", "3"],
+        ["dan", "Wu, Dan", "S4", "dwu", "B", "4"],
+    ])
+    path = syllabus(tmp_path, with_canvas_titles(BUNDLED.replace(
+        'number = 1\n', 'number = 1\ncanvas = "Homework 1 (9000)"\n', 1)))
+    build_report([r8, r9], tmp / "out", manual=manual, roster=roster, syllabus=path)
+    students = {1: dict(name="Smith, Alice", sis_user_id="S1", sis_login_id="asmith"),
+                2: dict(name="Jones, Bob", sis_user_id="S2", sis_login_id="bjones"),
+                3: dict(name="Lee, Carol", sis_user_id="S3", sis_login_id="clee"),
+                4: dict(name="Wu, Dan", sis_user_id="S4", sis_login_id="dwu")}
+    assignments = {9000: "Homework 1", 9001: "ANN Lab", 9002: "CNN Lab", 9003: "Proposal",
+                   9004: "Final Presentation", 9100: "Quiz 1", 9101: "RNN Lab", 9102: "Attendance"}
+    before = {(1, 9100): "8", (2, 9100): "7", (3, 9101): "4", (4, 9102): "1",   # other assignments
+              (2, 9003): "9", (1, 9001): "6"}                                # old grades we replace
+    book = Gradebook(students, assignments, before)
+    changes = book.apply(tmp / "out" / "canvas.csv")
+    assert book.created == []                             # every header matched an assignment
+    # alice: week01 1, week08 7 (over 6), week09 3.75, week12 9.5, week17 28; bob: labs only;
+    # carol: labs; dan: week17 only. Every changed cell is one dlgrade scored.
+    expected = {(1, 9000): ("", "1"), (1, 9001): ("6", "7"), (1, 9002): ("", "3.75"),
+                (1, 9003): ("", "9.5"), (1, 9004): ("", "28"),
+                (2, 9001): ("", "7.5"), (2, 9002): ("", "1.67"),
+                (3, 9001): ("", "10"), (3, 9002): ("", "5"),
+                (4, 9004): ("", "12")}
+    # One exception, which is Canvas's behaviour and documented in the README: bob has a
+    # Proposal grade typed into Canvas, and the proposal column is in the file (alice has a
+    # score) with bob's cell empty. Canvas's importer counts blank-over-a-grade as a change and
+    # its preview highlights it as a removal before anything is saved.
+    assert changes == {**expected, (2, 9003): ("9", "")}
+    for cell, grade in before.items():                    # every other grade is still there
+        if cell != (2, 9003):
+            assert book.grades[cell] == expected.get(cell, (None, grade))[1]
+    # Future weeks (10, 11, 13-16) and the other assignments were never in the file.
+    assert {aid for _, aid in changes} == {9000, 9001, 9002, 9003, 9004}
+
+
+def test_the_demo_canvas_csv_with_its_zeros_would_overwrite_grades(tmp_path):
+    """The regression this export fixes, shown with the same model: the old canvas.csv of the
+    demo (every unscored week 0, bare weekNN headers) creates 15 assignments and writes 0s."""
+    old = DATA / "canvas_from_demo.csv"
+    if not old.exists():
+        pytest.skip("the old export is kept in ../shared/cases only")
+    book = Gradebook({2027001 + i: dict(name="", sis_user_id=str(2027001 + i), sis_login_id="") for i in range(14)},
+                     {}, {})
+    book.apply(old)
+    assert len(book.created) == 15
+
+
+# ---- --syllabus ---------------------------------------------------------------------------
+
+BAD_SYLLABI = [
+    (lambda t: t.replace("points = 5\n", "pionts = 5\n", 1), ["unknown key 'pionts'"]),
+    (lambda t: t.replace('due = "2027-04-30T23:59"', 'due = "next friday"'), ["[lab.week09]", "ISO date"]),
+    (lambda t: t.replace('date = "4/23"', 'date = "23.4."'), ["[[week]] #9", "month/day"]),
+    (lambda t: t.replace("total_points = 105", "total_points = 100"), ["add up to 105", "says 100"]),
+    (lambda t: t.replace("number = 9\n", 'number = 9\ncanvas = ""\n', 1), ["canvas must be"]),
+    (lambda t: t + "\n[late_policy]\nper_day = 10\n", ["[late_policy]", "per_day", "between 0 and 1"]),
+    (lambda t: t + "\n[late_policy]\nper_day = 0.1\nmax = 0.5\n", None),
+    (lambda t: t.replace("number = 8\n", 'number = 8\ncanvas = "Lab"\n', 1)
+              .replace("number = 9\n", 'number = 9\ncanvas = "Lab"\n', 1), ["share the Canvas title 'Lab'"]),
+    (lambda t: t.replace("[lab.week09]\nweek = 9", "[lab.week09]\nweek = 8"), ["already graded by lab week08"]),
+    (lambda t: t + "\n[[week]\n", ["not a valid TOML file"]),
+    (lambda t: t.replace('year = 2027', 'year = 2027\ntimezone = "Mars/Olympus"'), ["timezone"]),
+]
+
+
+@pytest.mark.parametrize("edit, fragments", BAD_SYLLABI)
+def test_syllabus_errors_are_one_line(tmp_path, klass, capsys, edit, fragments):
+    from autograder import cli
+
+    tmp, r8, r9, roster, manual = klass
+    path = syllabus(tmp_path, edit(BUNDLED))
+    code = cli.main(["report", "--out", str(tmp / "out"), "--syllabus", str(path), str(r8)])
+    err = capsys.readouterr().err
+    if fragments is None:
+        assert code == 0, err
+        return
+    assert code == 2 and err.count("\n") == 1 and "Traceback" not in err, err
+    assert str(path) in err
+    for fragment in fragments:
+        assert fragment in err, err
+
+
+def test_missing_syllabus_is_one_line_for_grade_and_report(tmp_path, capsys):
+    from autograder import cli
+
+    nowhere = tmp_path / "nope.toml"
+    assert cli.main(["report", "--out", str(tmp_path / "o"), "--syllabus", str(nowhere), str(tmp_path)]) == 2
+    assert cli.main(["grade", "--assignment", "week09", "--out", str(tmp_path / "r"),
+                     "--syllabus", str(nowhere), str(tmp_path)]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 2 and all("cannot read syllabus" in line and "nope.toml" in line for line in lines)
+
+
+def test_a_terms_syllabus_changes_points_and_columns(tmp_path):
+    """A term where week 9 is worth 10 and week 17 does not exist: the report follows it."""
+    text = BUNDLED.replace("total_points = 105", "total_points = 80")
+    text = text.replace('content = "Convolutional Neural Network (CNN) & CNN Labs"\n'
+                        'graded_work = "In class hands-on"\npoints = 5',
+                        'content = "Convolutional Neural Network (CNN) & CNN Labs"\n'
+                        'graded_work = "In class hands-on"\npoints = 10')
+    text = text.replace('graded_work = "Final Presentation"\npoints = 30', 'graded_work = "Final Presentation"\npoints = 0')
+    path = syllabus(tmp_path, text)
+    simple_result(tmp_path / "r9", "zoe", "week09", 2.5, 5)     # half of the raw maximum -> 5 of 10
+    build_report([tmp_path / "r9"], tmp_path / "out", syllabus=path)
+    header, book, data = gradebook(tmp_path / "out")
+    assert "week17" not in header and data[0][header.index("week09")] == "10"
+    assert book["zoe"]["week09"] == "5" and data[0][-1] == "80"
+
+
+# ---- roster canvas_id: a Canvas zip, a folder and manual scores in one row ----------------
+
+def test_canvas_ids_and_file_names_meet_in_one_row(tmp_path):
+    """Week 8 graded from a folder (ids = file names), week 9 from a Canvas zip (ids = Canvas
+    user ids), manual scores by roster id: one row per student (roster: examples/roster.csv)."""
+    roster = DATA.parent.parent.parent / "examples" / "roster.csv"
+    r8, r9 = tmp_path / "r8", tmp_path / "r9"
+    simple_result(r8, "ada", "week08", 10, 10)
+    simple_result(r9, "104001", "week09", 4, 5)          # ada's Canvas user id
+    simple_result(r9, "104014", "week09", 1, 5)          # nora
+    manual = write_csv(tmp_path / "m.csv", ["student", "week12"], [["ada", "9.5"], ["104014", "3"]])
+    build_report([r8, r9], tmp_path / "out", roster=roster, manual=manual)
+    _, book, data = gradebook(tmp_path / "out")
+    assert len(data) == 1 + 14 and "104001" not in book
+    assert (book["ada"]["week08"], book["ada"]["week09"], book["ada"]["week12"]) == ("10", "4", "9.5")
+    assert (book["nora"]["week09"], book["nora"]["week12"]) == ("1", "3")
+    header, _, by_sis = canvas(tmp_path / "out")
+    assert by_sis["2027001"]["ID"] == "104001" and by_sis["2027001"]["week09"] == "4"
+
+
+def test_the_same_student_from_a_zip_and_a_folder_is_an_error(tmp_path):
+    roster = DATA.parent.parent.parent / "examples" / "roster.csv"
+    simple_result(tmp_path / "zip", "104001", "week09", 4, 5)
+    simple_result(tmp_path / "folder", "ada", "week09", 5, 5)
+    with pytest.raises(ReportError, match="a second week09 result for 'ada'"):
+        build_report([tmp_path / "zip", tmp_path / "folder"], tmp_path / "out", roster=roster)
+
+
+def test_roster_keyed_by_canvas_id_works_without_a_canvas_id_column(tmp_path):
+    simple_result(tmp_path / "r9", "104004", "week09", 2, 5)
+    build_report([tmp_path / "r9"], tmp_path / "out", roster=DATA / "roster_keyed_by_canvas_id.csv")
+    _, by_sis = canvas(tmp_path / "out")[1:]
+    assert by_sis["2027004"]["ID"] == "104004" and by_sis["2027004"]["week09"] == "2"
+
+
+@pytest.mark.parametrize("rows, fragment", [
+    ([["ada", "A", "1", "a", "X", "104001"], ["bob", "B", "2", "b", "X", "104001"]], "repeats canvas_id '104001'"),
+    ([["ada", "A", "1", "a", "X", "bob"], ["bob", "B", "2", "b", "X", ""]], "not a Canvas user id"),
+    ([["ada", "A", "1", "a", "X", "104002"], ["104002", "B", "2", "b", "X", ""]], "is the id of another student"),
+])
+def test_bad_canvas_ids_in_the_roster(tmp_path, rows, fragment):
+    path = write_csv(tmp_path / "r.csv", ROSTER_HEADER + ["canvas_id"], rows)
+    with pytest.raises(ReportError, match=fragment):
+        load_roster(path)
+
+
+# ---- forgiving TA CSVs --------------------------------------------------------------------
+
+EXAMPLE_MANUAL = DATA.parent.parent.parent / "examples" / "manual.csv"
+
+
+@pytest.mark.parametrize("name", ["manual_semicolon.csv", "manual_semicolon_commadecimal.csv",
+                                  "manual_commadecimal_quoted.csv", "manual_header_Student.csv"])
+def test_european_excel_manual_files_read_like_the_plain_one(name):
+    expected = load_manual(EXAMPLE_MANUAL, course.load())
+    assert expected["ben"]["week03"] == 4.5 and expected["ada"]["week12"] == 9.5
+    assert load_manual(DATA / name, course.load()) == expected
+
+
+def test_excused_is_no_score(tmp_path):
+    scores = load_manual(DATA / "manual_excused.csv", course.load())
+    assert "week01" not in scores["eli"] and scores["eli"]["week02"] == 4
+    assert scores["jo"]["week01"] == 0                     # a real 0 is kept
+    simple_result(tmp_path / "r9", "eli", "week09", 5, 5)
+    build_report([tmp_path / "r9"], tmp_path / "out", manual=DATA / "manual_excused.csv")
+    rows = {r[0]: dict(zip(read_csv(tmp_path / "out" / "canvas.csv")[0], r))
+            for r in read_csv(tmp_path / "out" / "canvas.csv")[2:]}
+    assert rows["eli"]["week01"] == "" and rows["jo"]["week01"] == "0"
+
+
+def test_extra_columns_are_ignored_and_named(tmp_path):
+    path = tmp_path / "m.csv"
+    path.write_text("Student;Name;Week12;Total\nada;Ada L;9,5;99\n", encoding="utf-8")
+    notes = []
+    assert load_manual(path, course.load(), None, notes) == {"ada": {"week12": 9.5}}
+    assert notes == ["ignored columns: name, total"]
+    simple_result(tmp_path / "r9", "ada", "week09", 5, 5)
+    build_report([tmp_path / "r9"], tmp_path / "out", manual=path)
+    assert "ignored columns: name, total" in (tmp_path / "out" / "report.html").read_text()
+
+
+def test_roster_with_semicolons_and_capitals(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_text("\ufeffStudent;Name;SIS_User_ID;SIS_Login_ID;Section;Email\nada;Lovelace, Ada;1;a;X;a@x\n",
+                    encoding="utf-8")
+    [ada] = load_roster(path)
+    assert (ada.student, ada.name, ada.section) == ("ada", "Lovelace, Ada", "X")
+
+
+def test_cp1252_roster_gets_a_one_line_hint_with_the_line(tmp_path, capsys):
+    from autograder import cli
+
+    simple_result(tmp_path / "r9", "ada", "week09", 5, 5)
+    code = cli.main(["report", "--out", str(tmp_path / "out"), "--roster", str(DATA / "roster_cp1252.csv"),
+                     str(tmp_path / "r9")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "codec" not in err
+    # "Müller" is on line 13 of the file, in cp1252 (byte 0xfc)
+    assert "roster_cp1252.csv: line 13 is not UTF-8" in err and "CSV UTF-8" in err

@@ -84,9 +84,10 @@ def test_notebook_code_cells_without_magics_and_shell_lines(tmp_path):
     ])
     sub = load(path)
     assert sub.student == "frank" and sub.problems == ()
-    # Code cells are numbered from 1 as students see them: 1 (imports), 2 (%%bash),
-    # 3 (relu), 4 (%%time), 5 (f), 6 (empty). Dropped/empty cells leave no Cell.
-    assert [c.label for c in sub.cells] == ["cell 1", "cell 3", "cell 4", "cell 5"]
+    # Cells are named as Jupyter shows them: the place among ALL cells (the markdown cell is
+    # cell 1) and the first line. Dropped (%%bash) and empty cells leave no Cell.
+    assert [c.label for c in sub.cells] == ['cell 2 "%matplotlib inline"', 'cell 4 "files = !ls"',
+                                            'cell 5 "%%time"', 'cell 6 "def f():"']
     sources = [c.source for c in sub.cells]
     assert sources[0] == "pass\npass\nimport numpy as np"
     assert sources[1] == "pass\npass\n" + RELU
@@ -109,7 +110,7 @@ def test_continued_shell_line_is_removed_whole():
 def test_notebook_cell_with_syntax_error_is_kept(tmp_path):
     path = write_notebook(tmp_path / "gina.ipynb", [("code", "def relu(x:\n    pass"), ("code", RELU)])
     sub = load(path)
-    assert [c.label for c in sub.cells] == ["cell 1", "cell 2"]
+    assert [c.label for c in sub.cells] == ['cell 1 "def relu(x:"', 'cell 2 "import numpy as np"']
     assert sub.cells[0].source == "def relu(x:\n    pass"
 
 
@@ -119,8 +120,8 @@ def test_broken_notebook_json_gives_no_cells_and_a_line_number(tmp_path):
     path.write_text('{\n "cells": [\n  "a" "b"\n ]\n}\n', encoding="utf-8")
     sub = load(path)
     assert sub.cells == ()
-    assert sub.problems == ("notebook.ipynb is not valid notebook JSON (line 3: Expecting ',' "
-                            "delimiter); open it in Jupyter and save it again",)
+    assert sub.problems == ("notebook.ipynb could not be read: it is not valid notebook JSON "
+                            "(line 3: Expecting ',' delimiter)",)
     assert sub.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
 
 
@@ -131,7 +132,7 @@ def test_json_that_is_not_a_notebook(tmp_path, text):
     sub = load(path)
     assert sub.cells == ()
     assert len(sub.problems) == 1 and "hank.ipynb" in sub.problems[0]
-    assert "open it in Jupyter and save it again" in sub.problems[0]
+    assert "not a Jupyter notebook" in sub.problems[0]
 
 
 def test_list_sources_and_schema_slips_are_tolerated(tmp_path):
@@ -183,12 +184,16 @@ def test_canvas_zip_is_read_in_memory(tmp_path):
     assert sorted(p.name for p in tmp_path.rglob("*")) == before   # nothing extracted
     assert [s.student for s in subs] == ["123", "456", "789"]
     assert all(s.cells[0].source == RELU for s in subs)
-    assert subs[1].cells[0].label == "cell 1"
+    assert subs[1].cells[0].label == 'cell 1 "import numpy as np"'
     assert subs[0].cells[0].label == "lab8.py"
 
 
-def test_zip_without_canvas_names_uses_file_stems(tmp_path):
+def test_zip_without_canvas_names_is_read_like_a_folder(tmp_path):
+    # A file is a student (its stem), a sub-folder is a student (its name).
     zip_path = make_zip(tmp_path / "class.zip", {"sub/alice.py": RELU, "bob.py": RELU})
+    assert [(s.student, s.file) for s in collect([zip_path])] == [("bob", "bob.py"), ("sub", "alice.py")]
+    # A zip of the class folder: its one wrapper folder is the root.
+    zip_path = make_zip(tmp_path / "wrapped.zip", {"class/alice.py": RELU, "class/bob.py": RELU})
     assert [s.student for s in collect([zip_path])] == ["alice", "bob"]
 
 
@@ -202,21 +207,24 @@ def test_canvas_resubmission_suffix_keeps_the_latest(tmp_path):
     assert sub.student == "123" and sub.cells[0].source == "newest = 1\n"
 
 
-def test_two_different_files_for_one_canvas_student_is_an_error(tmp_path):
-    zip_path = make_zip(tmp_path / "s.zip", {"doejane_123_900_lab8.py": RELU,
-                                             "doejane_123_901_scratch.ipynb": "{}"})
-    with pytest.raises(SubmissionError) as err:
-        collect([zip_path])
-    assert "doejane_123_900_lab8.py" in str(err.value) and "doejane_123_901_scratch.ipynb" in str(err.value)
+def test_two_notebooks_no_rule_decides_costs_only_that_student(tmp_path):
+    notebook = nbformat.writes(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(RELU)]))
+    zip_path = make_zip(tmp_path / "s.zip", {"doejane_123_900_lab.ipynb": notebook,
+                                             "doejane_123_901_scratch.ipynb": notebook,
+                                             "roe_456_902_week08.ipynb": notebook})
+    undecided, honest = collect([zip_path], assignment="week08")
+    assert undecided.missing and undecided.cells == () and undecided.file is None
+    assert "lab.ipynb" in undecided.problems[0] and "scratch.ipynb" in undecided.problems[0]
+    assert not honest.missing and honest.file == "week08.ipynb" and honest.cells
 
 
 def test_oversized_submission_gets_a_reason_not_a_stopped_batch(tmp_path, monkeypatch):
     """One huge file (a notebook full of images) costs its student, never the batch."""
-    monkeypatch.setattr(submissions, "MAX_FILE_BYTES", 100)
+    monkeypatch.setattr(submissions.reading, "MAX_FILE_BYTES", 100)
     zip_path = make_zip(tmp_path / "s.zip", {"a_1_2_big.py": "x = 1\n" * 100, "b_3_4_lab.py": RELU})
     big, small = collect([zip_path])
     assert (big.student, big.cells) == ("1", ())
-    assert "larger than" in big.problems[0] and "a_1_2_big.py" in big.problems[0]
+    assert "larger than" in big.problems[0] and big.file == "big.py" and "big.py" in big.problems[0]
     assert small.student == "3" and small.cells
     (tmp_path / "folder").mkdir()
     (tmp_path / "folder" / "huge.py").write_text("x = 1\n" * 100)
@@ -245,15 +253,22 @@ def test_folder_takes_top_level_py_and_ipynb_only(tmp_path):
     write_notebook(tmp_path / ".ipynb_checkpoints" / "bob-checkpoint.ipynb", [("code", RELU)])
     (tmp_path / "extra").mkdir()
     (tmp_path / "extra" / "carol.py").write_text(RELU)
-    assert [s.student for s in collect([tmp_path])] == ["alice", "bob"]
+    (tmp_path / "lab_checks.py").write_text(RELU)       # the lab's own file: nobody's
+    subs = collect([tmp_path])
+    # Every file is a student, every sub-folder too; a file that is not code is a student
+    # with no submission, never silently dropped.
+    assert [(s.student, s.file, s.missing) for s in subs] == [
+        ("alice", "alice.py", False), ("bob", "bob.ipynb", False), ("extra", "carol.py", False),
+        ("notes", None, True)]
+    assert "notes.txt" in subs[3].problems[0]
 
 
-def test_same_student_twice_is_an_error_naming_both(tmp_path):
+def test_two_files_of_one_student_the_notebook_is_graded(tmp_path):
     (tmp_path / "alice.py").write_text(RELU)
     write_notebook(tmp_path / "alice.ipynb", [("code", RELU)])
-    with pytest.raises(SubmissionError) as err:
-        collect([tmp_path / "alice.py", tmp_path / "alice.ipynb"])
-    assert "alice.py" in str(err.value) and "alice.ipynb" in str(err.value)
+    [sub] = collect([tmp_path / "alice.py", tmp_path / "alice.ipynb"])
+    assert (sub.student, sub.file, sub.passed_over) == ("alice", "alice.ipynb", ("alice.py",))
+    assert any("passed over: alice.py" in note for note in sub.notes)
 
 
 def test_same_input_twice_counts_once(tmp_path):
@@ -263,8 +278,7 @@ def test_same_input_twice_counts_once(tmp_path):
 
 @pytest.mark.parametrize("make, message", [
     (lambda d: d / "missing.py", "no such file or folder"),
-    (lambda d: (d / "empty").mkdir() or d / "empty", "no .py or .ipynb files"),
-    (lambda d: (d / "r.txt").write_text("x") and d / "r.txt", "not a .py, .ipynb or .zip"),
+    (lambda d: (d / "empty").mkdir() or d / "empty", "no submissions in this folder"),
 ])
 def test_unusable_inputs_raise_clear_errors(tmp_path, make, message):
     with pytest.raises(SubmissionError, match=message):

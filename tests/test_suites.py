@@ -62,8 +62,8 @@ def test_points_add_up_to_the_syllabus(assignment):
     lab = course.load().lab(assignment)
     suite = suites.load(assignment)
     maxima = judge.max_scores(suite, lab.points)
-    assert sum(maxima) == lab.points  # exact: every max score is a multiple of 1/8
-    assert all(m > 0 and (m * 8).is_integer() for m in maxima)
+    assert sum(maxima) == lab.points  # exact: every max score is a multiple of 1/16
+    assert all(m > 0 and (m * 16).is_integer() for m in maxima)
     assert suite.functions == lab.functions
     for function in lab.functions:
         assert len(suite.tests_for(function)) >= 2, function
@@ -242,52 +242,170 @@ def _hint_key(assignment, function, case, got, status="wrong values"):
     return key, suite.hints.get((function, key)) or suite.hints.get(("*", key))
 
 
-def test_hints_name_the_usual_mistakes():
+def _pad_by_hand(fn, x, pads, *args, fill=0.0, **kwargs):
+    """``fn`` on ``x`` padded by hand with ``pads`` ((top, bottom), (left, right)), 'valid' after."""
+    return fn(np.pad(x, ((0, 0), *pads, (0, 0)), constant_values=fill), *args, **kwargs)
+
+
+def _mistakes():
+    """(assignment, function, key, case, the output that mistake gives on the case) for every hint
+    key that a recomputed mistake gives. Each case is chosen so that its mistake changes the answer."""
     rng = np.random.default_rng(0)
-    x, k = rng.standard_normal((2, 6, 6, 2)), rng.standard_normal((3, 3, 2, 2))
-
-    flipped = reference.conv2d(x, k[::-1, ::-1])
-    assert _hint_key("week09", "conv2d", Case((x, k)), flipped)[0] == "flipped"
-
-    same = Case((x, k), {"strides": 2, "padding": "same"})
-    top_pad = reference.conv2d(np.pad(x, ((0, 0), (1, 0), (1, 0), (0, 0))), k, strides=2)
-    key, hint = _hint_key("week09", "conv2d", same, top_pad)
-    assert key == "border" and "bottom/right" in hint
-
-    floor_shape = np.zeros((2, 2, 2, 2))
-    assert "ceil(H / stride)" in _hint_key("week09", "conv2d", same, floor_shape, "wrong shape")[1]
-
+    x = rng.standard_normal((2, 6, 5, 2))
+    k = rng.standard_normal((3, 2, 2, 2))
+    b = rng.standard_normal(2)
+    conv, pool_max, pool_avg = reference.conv2d, reference.max_pool2d, reference.avg_pool2d
+    valid = Case((x, k), {"bias": b})
+    same_s1 = Case((x, k[:2]), {"padding": "same"})                                # 2x2 kernel: TF pads (0, 1)
+    same_s3 = Case((x, k[:, :1]), {"strides": 3, "padding": "same"})               # 3-row kernel, H 6: no pad
     negative = Case((-np.abs(x) - 1,), {"pool_size": 3, "strides": 2, "padding": "same"})
-    zero_pad = reference.max_pool2d(np.pad(negative.args[0], ((0, 0), (0, 1), (0, 1), (0, 0))), 3, 2)
-    assert "-inf" in _hint_key("week09", "max_pool2d", negative, zero_pad)[1]
+    avg_same = Case((x,), {"pool_size": 3, "strides": 2, "padding": "same"})
+    pool_s1 = Case((x,), {"pool_size": 2, "strides": 1, "padding": "same"})
+    image = rng.integers(0, 10, (1, 5, 5, 1))
+    w = [rng.standard_normal((2, 2, 2, 3)), rng.standard_normal(3) - 2, rng.standard_normal((12, 4)),
+         rng.standard_normal(4)]
+    cnn = Case((x[:, :, :5], w))
 
-    avg_case = Case((x,), {"pool_size": 3, "strides": 2, "padding": "same"})
-    by_window = reference.avg_pool2d(np.pad(x, ((0, 0), (0, 1), (0, 1), (0, 0))), 3, 2)
-    assert "real cells" in _hint_key("week09", "avg_pool2d", avg_case, by_window)[1]
+    def net(pool=pool_max, act=reference.relu, end=reference.softmax):
+        return end(reference.dense(reference.flatten(pool(act(conv(x, w[0], w[1])), 2)), w[2], w[3]))
 
-    channels_first = np.moveaxis(x, -1, 1).reshape(2, -1)
-    assert "channels last" in _hint_key("week09", "flatten", Case((x,)), channels_first)[1]
+    def over_batch(z):
+        e = np.exp(z - z.max(axis=0))
+        return e / e.sum(axis=0)
 
-    logits = np.array([[1000.0, 0.0], [3.0, 1.0]])
-    assert "row max" in _hint_key("week08", "softmax", Case((logits,)), [[np.nan, np.nan], [0.88, 0.12]])[1]
-
+    logits = np.array([[1000.0, 0.0, 3.0], [3.0, 1.0, -2.0]])
+    with np.errstate(all="ignore"):
+        naive = np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)  # overflows to nan
     big = np.array([[-3.0, 2.0, 7.5, 12.0]])
-    assert "no upper cap" in _hint_key("week08", "relu", Case((big,)), np.clip(big, 0, 6))[1]
+    square = Case((x[:, 0, :, 0], rng.standard_normal((5, 5))), {"bias": rng.standard_normal(5)})
+    one = Case((x[:1, 0, :, 0], rng.standard_normal((5, 3))), {"bias": rng.standard_normal(3)})
+    return [
+        ("week09", "conv2d", "flipped", valid, conv(x, k[::-1, ::-1], b)),
+        ("week09", "conv2d", "no bias", valid, conv(x, k)),
+        ("week09", "conv2d", "channels", valid, conv(x[..., :1], k[:, :, :1], b)),
+        ("week09", "conv2d", "border", same_s1, _pad_by_hand(conv, x, ((1, 0), (1, 0)), k[:2])),
+        ("week09", "conv2d", "total k-1", same_s3, _pad_by_hand(conv, x, ((1, 1), (0, 0)), k[:, :1], strides=3)),
+        ("week09", "conv2d", "integer output", Case((image, k[:, :, :1])), np.trunc(conv(image, k[:, :, :1]))),
+        ("week09", "conv2d", "same shape", Case((x[:, :5], k[:1, :1]), {"strides": 2, "padding": "same"}),
+         np.zeros((2, 2, 2, 2))),
+        ("week09", "conv2d", "padding ignored", Case((x[:, :5], k), {"padding": "same"}), conv(x[:, :5], k)),
+        ("week09", "conv2d", "strides ignored", Case((x, k), {"strides": 2}), conv(x, k)),
+        ("week09", "conv2d", "rank", valid, conv(x, k, b)[0]),
+        ("week09", "max_pool2d", "padding wins", negative,
+         _pad_by_hand(pool_max, negative.args[0], ((0, 1), (1, 1)), 3, 2)),
+        ("week09", "max_pool2d", "border", pool_s1,
+         _pad_by_hand(pool_max, x, ((1, 0), (1, 0)), 2, 1, fill=-np.inf)),
+        ("week09", "max_pool2d", "default strides", Case((x,), {"pool_size": 2}), pool_max(x, 2, 1)),
+        ("week09", "max_pool2d", "valid shape", Case((x[:, :5],), {"pool_size": 2}),
+         pool_max(x[:, :5], 2, 2, "same")),
+        ("week09", "avg_pool2d", "counts padding", avg_same, _pad_by_hand(pool_avg, x, ((0, 1), (1, 1)), 3, 2)),
+        ("week09", "avg_pool2d", "same shape", avg_same, np.zeros((2, 3, 2, 2))),
+        ("week09", "flatten", "channels first", Case((x,)), np.moveaxis(x, -1, 1).reshape(2, -1)),
+        ("week09", "flatten", "shape", Case((x,)), x.reshape(-1)),
+        ("week09", "cnn_forward", "no softmax", cnn, net(end=lambda z: z)),
+        ("week09", "cnn_forward", "no relu", cnn, net(act=lambda z: z)),
+        ("week09", "cnn_forward", "avg pool", cnn, net(pool=pool_avg)),
+        ("week09", "cnn_forward", "softmax axis", cnn, net(end=over_batch)),
+        ("week08", "relu", "capped", Case((big,)), np.clip(big, 0, 6)),
+        ("week08", "relu", "sign", Case((big,)), np.where(big > 0, big, 0.01 * big)),
+        ("week08", "relu", "reduced", Case((x,)), np.max(x, 0)),
+        ("week08", "dense", "no bias", one, one.args[0] @ one.args[1]),
+        ("week08", "dense", "transposed", square, square.args[0] @ square.args[1].T + square.kwargs["bias"]),
+        ("week08", "dense", "single sample", one, (one.args[0] @ one.args[1] + one.kwargs["bias"])[0]),
+        ("week08", "softmax", "overflow", Case((logits,)), naive),
+        ("week08", "softmax", "axis", Case((logits[:, 1:],)), reference.softmax(logits[:, 1:].T).T),
+    ]
 
-    image = rng.integers(0, 10, (1, 4, 4, 1))
-    truncated = np.trunc(reference.conv2d(image, k[:, :, :1]))
-    assert _hint_key("week09", "conv2d", Case((image, k[:, :, :1])), truncated)[0] == "integer output"
+
+def _diagnosis(assignment, function, case, got):
+    suite = suites.load(assignment)
+    expected, scale = properties.expected_for(function, case)
+    got = np.asarray(got, dtype=float)
+    status = "wrong shape" if got.shape != expected.shape else "wrong values"
+    assert status == "wrong shape" or not reference.tolerance.allclose(got, expected, scale)
+    with np.errstate(all="ignore"):
+        return suite.diagnose(function, status, case, got, expected, scale)
+
+
+MISTAKES = _mistakes()
+
+
+@pytest.mark.parametrize("mistake", MISTAKES, ids=[f"{m[1]}-{m[2]}" for m in MISTAKES])
+def test_hint_is_given_for_its_mistake(mistake):
+    assignment, function, key, case, got = mistake
+    assert _diagnosis(assignment, function, case, got) == key
+    hints = suites.load(assignment).hints
+    assert (function, key) in hints or ("*", key) in hints
+
+
+@pytest.mark.parametrize("mistake", MISTAKES, ids=[f"{m[1]}-{m[2]}" for m in MISTAKES])
+def test_hint_is_not_given_for_other_mistakes(mistake):
+    """Every other mistake's output on its case, for the same function, gets another hint or none."""
+    assignment, function, key, _, _ = mistake
+    for other_assignment, other_function, other_key, case, got in MISTAKES:
+        if other_function == function and other_key != key:
+            assert _diagnosis(other_assignment, other_function, case, got) != key, (other_key, key)
+
+
+def test_ambiguous_mistakes_get_a_hint_right_for_both_or_none():
+    """On a stride-2 'same' 6x6 case with a 3x3 kernel, top-heavy padding and a total of k-1 give the
+    same output: the hint states the whole rule. A tiny case where a flipped kernel and top-heavy
+    padding coincide gets no hint at all."""
+    rng = np.random.default_rng(1)
+    x, k = rng.standard_normal((1, 6, 6, 1)), rng.standard_normal((3, 3, 1, 1))
+    case = Case((x, k), {"strides": 2, "padding": "same"})
+    top_heavy = _pad_by_hand(reference.conv2d, x, ((1, 0), (1, 0)), k, strides=2)
+    assert _diagnosis("week09", "conv2d", case, top_heavy) == "same rule"
+    hint = suites.load("week09").hints[("conv2d", "same rule")]
+    assert "depends on the stride" in hint and "bottom/right" in hint
+    tiny_x, tiny_k = rng.standard_normal((1, 1, 1, 1)), rng.standard_normal((1, 2, 1, 1))
+    tiny = Case((tiny_x, tiny_k), {"padding": "same"})
+    flipped = reference.conv2d(tiny_x, tiny_k[:, ::-1], padding="same")
+    assert _diagnosis("week09", "conv2d", tiny, flipped) is None
+
+
+def _crash(message, function="dense", **kwargs):
+    from autograder import feedback
+    suite = suites.load("week09" if function in suites.load("week09").functions else "week08")
+    case = Case((np.zeros((1, 2)), np.zeros((2, 2))), kwargs)
+    return feedback.crash_hint(suite, function, judge.Outcome("crashed", case, message=message))
+
+
+def test_crash_hints_come_from_the_exception_and_the_students_line():
+    numpy2 = ("TypeError: only 0-dimensional arrays can be converted to Python scalars -- at cell 14, line 23: "
+              "`out[b, r, c, f] = float(np.sum(window * kernel[:, :, :, f]) + b)`")
+    assert "NumPy 2" in _crash(numpy2, "conv2d") and "float(np.sum" in _crash(numpy2, "conv2d")
+    truth = ("ValueError: The truth value of an array with more than one element is ambiguous. Use a.any() "
+             "or a.all() -- at dense_if_bias.py, line 18: `if bias:`")
+    assert "if bias is not None" in _crash(truth, bias=np.zeros(2))
+    assert "NumPy 2" not in _crash(truth)
+    assert "truth" not in _crash(numpy2) and "if bias" not in _crash(numpy2)
+    signature = "TypeError: conv2d() got an unexpected keyword argument 'strides'"
+    assert _crash(signature, "conv2d").startswith("the tests call conv2d(x, kernel, bias=None, strides=1")
+    # the same words raised by a learner's own helper are not a signature problem
+    helper = ("TypeError: pad_same() takes 2 positional arguments but 3 were given -- at cell 9, line 4: "
+              "`p = pad_same(x, k, s)`")
+    assert _crash(helper, "conv2d") is None
+    # a crash says nothing about the arithmetic: dense's shape error gets no transpose hint, nor any
+    mismatch = ("ValueError: matmul: Input operand 1 has a mismatch in its core dimension 0 -- at a.py, "
+                "line 3: `x @ kernel`")
+    assert _crash(mismatch, "dense") is None
+    assert "each layer's output shape" in _crash(mismatch, "cnn_forward")
+    for message in (numpy2, truth, helper, mismatch):
+        assert "transpose" not in (_crash(message) or "")
 
 
 def test_every_diagnosis_has_a_hint():
-    """Each key a diagnosis can give (``return "key"`` / ``key = "key"`` in the suites) has a hint."""
+    """Each key a diagnosis can give (``return "key"``, ``found.add("key")``, ``COMBINED``) has a hint."""
     folder = Path(suites.__file__).parent
-    pattern = r'(?:return|key =) "([a-z0-9 -]+)"'
-    common = set(re.findall(pattern, (folder / "properties.py").read_text()))
+    common = set(re.findall(r'(?:return|key =) "([a-z0-9 -]+)"', (folder / "properties.py").read_text()))
     assert common == {"integer output", "precision"}
     for assignment in ASSIGNMENTS:
         keys = {key for _, key in suites.load(assignment).hints}
-        returned = set(re.findall(pattern, (folder / f"{assignment}.py").read_text()))
+        source = (folder / f"{assignment}.py").read_text()
+        source = source[source.index("HINTS = {"):]
+        source = source[source.index("\n}\n"):]  # the diagnosis code, past the hint table
+        returned = set(re.findall(r'(?:return |found\.add\(|: )"([a-z0-9 -]+)"', source))
         assert len(returned) > 5 and returned | common <= keys, (returned | common) - keys
 
 
@@ -299,6 +417,70 @@ def test_every_hint_is_one_line():
 
 def test_results_are_json_with_statuses_from_the_contract():
     assert judge.STATUSES == ("passed", "wrong shape", "wrong values", "modified input", "not implemented",
-                              "crashed", "timed out", "policy violation")
+                              "crashed", "timed out", "policy violation", "no submission")
     json.dumps({"statuses": judge.STATUSES})
     assert Path(judge.__file__).read_text().count("import tensorflow") == 0
+
+
+# ---------------------------------------------------------------- replayable cases
+
+def _rebuilt(code):
+    """Run a feedback block without its last line (the call); return the names it defines."""
+    names = {}
+    exec("\n".join(code.splitlines()[:-1]), names)
+    return names
+
+
+def _same_case(function, case, names):
+    signature = suites.load("week09" if function in suites.load("week09").functions else "week08").signatures
+    from autograder import feedback
+    positional = feedback._positional_names(function, case, signature.get(function))
+    rebuilt = [names[n] for n in positional] + [names[k] if isinstance(v, np.ndarray) else v
+                                                for k, v in case.kwargs.items()]
+    original = list(case.args) + list(case.kwargs.values())
+    flat = lambda values: [a for v in values for a in (v if isinstance(v, list) else [v])]  # noqa: E731
+    for a, b in zip(flat(original), flat(rebuilt)):
+        if isinstance(a, np.ndarray):
+            assert properties.same_bits(a, b), (function, a.dtype, b)
+
+
+def test_every_generated_case_is_rebuilt_bit_for_bit(generated):
+    """The literal block and the seed recipe each rebuild every drawn case exactly."""
+    from autograder import feedback
+    for function, cases in generated.items():
+        suite = suites.load("week09" if function in suites.load("week09").functions else "week08")
+        for case in cases:
+            signature = suite.signatures[function]
+            literal = feedback.literal_code(function, case, signature)
+            _same_case(function, case, _rebuilt(literal))
+            recipe = feedback.recipe_code(function, case, signature)
+            _same_case(function, case, _rebuilt(recipe))
+            assert literal.splitlines()[-1] == recipe.splitlines()[-1]
+            assert literal.splitlines()[-1].startswith(f"{function}(")
+
+
+def test_literals_round_trip_every_float():
+    from autograder import feedback
+    rng = np.random.default_rng(3)
+    specials = [0.0, -0.0, np.nan, np.inf, -np.inf, 1e-300, 5e-324, 1.7976931348623157e308, 0.1, 1 / 3]
+    for dtype in (np.float64, np.float32, np.float16, np.int64, np.int32, np.uint8, np.bool_):
+        values = np.concatenate([rng.standard_normal(50) * 10.0 ** rng.integers(-8, 8, 50), specials])
+        with np.errstate(all="ignore"):
+            arr = values.astype(dtype) if dtype not in (np.uint8, np.bool_) else np.abs(values[:50]).astype(dtype)
+        for shaped in (arr, arr[:24].reshape(2, 3, 4), arr[:1].reshape(()), arr[:0]):
+            rebuilt = eval(feedback.array_literal(shaped), {"np": np})
+            assert properties.same_bits(shaped, rebuilt), (dtype, shaped)
+
+
+def test_feedback_block_for_the_contract_example():
+    """CONTRACT section 3's example call, exactly as a student would paste it."""
+    from autograder import feedback
+    x = np.arange(6, dtype=np.float32).reshape(1, 2, 3, 1) / 7
+    kernel, bias = np.ones((2, 2, 1, 1)), np.array([0.5])
+    case = Case((x, kernel), {"bias": bias, "strides": (2, 1), "padding": "same"})
+    intro, code = feedback.replay_block("conv2d", case, suites.load("week09").signatures["conv2d"])
+    assert "exact inputs" in intro
+    assert code.splitlines()[0] == "import numpy as np"
+    assert code.splitlines()[-1] == 'conv2d(x, kernel, bias=bias, strides=(2, 1), padding="same")'
+    names = _rebuilt(code)
+    assert properties.same_bits(x, names["x"]) and properties.same_bits(bias, names["bias"])

@@ -1,6 +1,7 @@
 """``dlgrade report``: gradebook.csv, canvas.csv and report.html from result folders.
 
-    dlgrade report --out REPORT_DIR [--manual MANUAL_CSV] [--roster ROSTER_CSV] RESULTS_DIR...
+    dlgrade report --out REPORT_DIR [--manual MANUAL_CSV] [--roster ROSTER_CSV]
+                   [--syllabus SYLLABUS_TOML] RESULTS_DIR...
 
 Top-level imports stay light (stdlib): jinja2 and matplotlib load inside ``run``.
 """
@@ -16,22 +17,27 @@ def add_arguments(parser):
     parser.add_argument("--manual", metavar="MANUAL_CSV",
                         help="hand-scored weeks: a CSV with `student` and any weekNN columns")
     parser.add_argument("--roster", metavar="ROSTER_CSV",
-                        help="class roster: student,name,sis_user_id,sis_login_id,section "
+                        help="class roster: student,name,sis_user_id,sis_login_id,section[,canvas_id] "
                              "(every roster student gets a row; Canvas ids come from here)")
+    parser.add_argument("--syllabus", metavar="SYLLABUS_TOML",
+                        help="the term's syllabus file (default: the bundled autograder/syllabus.toml)")
 
 
-def build_report(results_dirs, out, manual=None, roster=None):
-    """Read the inputs, write every output; returns the gradebook rows. Raises ``ReportError``."""
+def build_report(results_dirs, out, manual=None, roster=None, syllabus=None):
+    """Read the inputs, write every output; returns the gradebook rows.
+
+    Raises ``ReportError`` (bad results, roster or manual file) or ``SyllabusError``."""
     from .. import course as course_module
     from . import canvas, gradebook, html
     from .manual import load_manual
     from .results import load_results
-    from .roster import load_roster
+    from .roster import aliases, load_roster
 
-    course = course_module.load()
+    course = course_module.load(syllabus)
     students = load_roster(roster) if roster else None
-    roster_ids = {s.student for s in students} if students is not None else None
-    scores = load_manual(manual, course, roster_ids) if manual else {}
+    roster_ids = aliases(students, roster) if students is not None else None
+    manual_notes = []
+    scores = load_manual(manual, course, roster_ids, manual_notes) if manual else {}
     results = load_results(results_dirs, course)
     rows = gradebook.build(course, results, scores, students)
 
@@ -43,7 +49,9 @@ def build_report(results_dirs, out, manual=None, roster=None):
     if roster:
         sources.append(f"roster: {Path(roster).name}")
     if manual:
-        sources.append(f"manual scores: {Path(manual).name}")
+        sources.append(f"manual scores: {Path(manual).name}"
+                       + (f" ({'; '.join(manual_notes)})" if manual_notes else ""))
+    sources.append(f"syllabus: {course.path}")
     html.render(out, course, rows, results, scores, sources)
     return rows
 
@@ -53,7 +61,8 @@ def run(args):
     from .errors import ReportError
 
     try:
-        rows = build_report(args.results, args.out, manual=args.manual, roster=args.roster)
+        rows = build_report(args.results, args.out, manual=args.manual, roster=args.roster,
+                            syllabus=args.syllabus)
     except (ReportError, SyllabusError) as exc:
         print(f"dlgrade report: error: {exc}", file=sys.stderr)
         return 2

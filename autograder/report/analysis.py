@@ -1,4 +1,5 @@
-"""The numbers behind report.html: week summaries, item analysis, flags, isolation warnings."""
+"""The numbers behind report.html: week summaries, item analysis, flags, integrity
+attempts, late and missing work, sections, isolation warnings."""
 import collections
 import re
 import statistics
@@ -16,14 +17,20 @@ _NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
 @dataclass(frozen=True)
 class WeekSummary:
     week: object          # course.Week
-    source: str           # "autograded (week09)", "manual", or "no scores"
+    source: str           # "autograded (week09)", "manual", or "not graded yet"
     lab: str              # the autograded lab's name, or "" for other weeks
-    mean: float
+    mean: float           # over every student, missing work counting 0 (None: not graded yet)
     median: float
     low: float
     high: float
     scored: int           # students with a score (a result file or a manual cell)
-    values: tuple         # every student's points, for the histogram
+    values: tuple         # every student's points (missing = 0), for the histogram
+
+
+# Pass-rate bands for colours: the class name says what the value means.
+def rate_class(rate):
+    """CSS class for a pass rate 0..1: ``rate-high`` (>= 80%), ``rate-mid`` (>= 50%), ``rate-low``."""
+    return "rate-high" if rate >= 0.8 else "rate-mid" if rate >= 0.5 else "rate-low"
 
 
 @dataclass(frozen=True)
@@ -64,23 +71,82 @@ def _message_key(message):
 
 
 def week_summaries(course, rows, manual):
-    """One ``WeekSummary`` per graded week over all gradebook rows."""
+    """One ``WeekSummary`` per graded week over all gradebook rows; a week nobody has a
+    score for is "not graded yet" (no statistics), not a week of zeros."""
     by_column = {lab.week.column: name for name, lab in course.labs.items()}
     out = []
     for week in course.graded_weeks:
-        values = tuple(r.points[week.column] for r in rows)
-        if week.column in by_column:
+        scored = sum(r.scored(week.column) for r in rows)
+        values = tuple(r.points[week.column] or 0.0 for r in rows) if scored else ()
+        if not scored:
+            source = "not graded yet"
+        elif week.column in by_column:
             source = f"autograded ({by_column[week.column]})"
-            scored = sum(by_column[week.column] in r.results for r in rows)
         else:
-            scored = sum(week.column in manual.get(r.student, {}) for r in rows)
-            source = "manual" if scored else "no scores"
+            source = "manual"
         out.append(WeekSummary(
             week=week, source=source, lab=by_column.get(week.column, ""),
-            mean=statistics.fmean(values) if values else 0.0,
-            median=statistics.median(values) if values else 0.0,
-            low=min(values, default=0.0), high=max(values, default=0.0),
+            mean=statistics.fmean(values) if values else None,
+            median=statistics.median(values) if values else None,
+            low=min(values) if values else None, high=max(values) if values else None,
             scored=scored, values=values,
+        ))
+    return out
+
+
+def points_so_far(course, rows):
+    """The points possible in the weeks that have any score yet (the total "so far")."""
+    return sum(w.points for w in course.graded_weeks if any(r.scored(w.column) for r in rows))
+
+
+@dataclass(frozen=True)
+class Missing:
+    lab: str
+    rows: tuple           # gradebook rows without a result for the lab
+
+
+def missing_submissions(course, rows, results):
+    """Per lab that has any result: the students (rows) with no result for it."""
+    graded = [name for name in course.labs if any(r.assignment == name for r in results)]
+    return [Missing(lab=name, rows=tuple(r for r in rows if name not in r.results)) for name in graded]
+
+
+def late_work(rows):
+    """``[(row, gradebook.Late)]`` for every late result, by student then lab."""
+    return [(row, late) for row in rows for _, late in sorted(row.late.items())]
+
+
+def integrity_attempts(rows):
+    """``[(row, lab, attempts)]``: what the worker saw a submission attempt (best effort:
+    attempts, not proof), from ``extra_data.integrity``."""
+    return [(row, name, result.integrity) for row in rows
+            for name, result in row.results.items() if result.integrity]
+
+
+@dataclass(frozen=True)
+class SectionSummary:
+    section: str
+    students: int
+    mean_total: float     # mean total so far (missing work counts 0)
+    submitted: dict       # lab -> students with a result
+    late: int             # late results
+    flagged: int          # students with a flagged status or an integrity attempt
+
+
+def section_summaries(course, rows, results):
+    """One ``SectionSummary`` per roster section (in first-seen order; "" = no section)."""
+    labs = [name for name in course.labs if any(r.assignment == name for r in results)]
+    groups = {}
+    for row in rows:
+        groups.setdefault(row.info.section, []).append(row)
+    out = []
+    for section, members in groups.items():
+        out.append(SectionSummary(
+            section=section, students=len(members),
+            mean_total=statistics.fmean(r.total for r in members),
+            submitted={name: sum(name in r.results for r in members) for name in labs},
+            late=sum(len(r.late) for r in members),
+            flagged=sum(any(res.flags or res.integrity for res in r.results.values()) for r in members),
         ))
     return out
 

@@ -13,14 +13,27 @@ The layout follows Canvas's own exporter and importer (instructure/canvas-lms,
   the SIS ids and the section. The importer matches a student by ``ID`` first, then by
   ``SIS User ID``, then ``SIS Login ID``, then by name.
 
-Assignment columns are the week names (``week08``); Canvas matches a column to an existing
-assignment by its title (or by ``Title (canvas id)``) and creates the assignment otherwise.
-There is no total column: Canvas would import it as one more assignment.
+Safe on a live course (checked against ``gradebook_importer.rb`` and
+``process_gradebook_upload.js``, see the README):
+
+- An assignment column is matched by ``Title (id)`` (``Assignment.title_and_id``: by id),
+  else by exact title; any other header becomes a NEW assignment. Headers are the
+  syllabus's per-week ``canvas`` titles, else ``week09`` (then Canvas asks to create it).
+- Only weeks that someone has a score for are written: Canvas compares every written cell
+  with the current grade and changes those that differ, so a column of future weeks
+  would be at best noise and at worst zeros over real grades.
+- A student without a score in a written week gets an EMPTY cell, never 0. Canvas reads
+  an empty cell as "no score" (``no_score?``): where Canvas has no grade either, nothing
+  changes; where Canvas already holds a grade, its upload preview shows the cell as a
+  grade removal (highlighted) for the instructor to review.
+- ``ID`` is the Canvas user id: the roster's ``canvas_id``, else the student id when it is
+  one (digits: a Canvas zip); Canvas then matches by ``SIS User ID``/``SIS Login ID``/name.
+- There is no total column: Canvas would import it as one more assignment.
 """
 import csv
 import re
 
-from .gradebook import fmt
+from .gradebook import fmt, scored_weeks
 
 HEADER = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 POINTS_POSSIBLE = "    Points Possible"
@@ -34,21 +47,23 @@ def _cell(text):
     return f'="{text}"' if _FORMULA.match(text) else text
 
 
-def canvas_id(student):
-    """The ``ID`` cell: the id submissions use, when it is a Canvas user id (digits), else empty
-    (so Canvas matches the student by SIS User ID or SIS Login ID instead)."""
-    return student if student.isdigit() else ""
+def canvas_id(row):
+    """The ``ID`` cell: the roster's ``canvas_id``, else the student id when it is a Canvas user
+    id (digits), else empty (Canvas then matches by SIS User ID, SIS Login ID or name)."""
+    info_id = getattr(row.info, "canvas_id", "")
+    return info_id or (row.student if row.student.isdigit() else "")
 
 
 def write_csv(path, course, rows):
-    """Write ``canvas.csv`` from gradebook rows (``gradebook.Row``), one column per graded week."""
-    weeks = list(course.graded_weeks)
+    """Write ``canvas.csv`` from gradebook rows (``gradebook.Row``): one column per graded week
+    that someone has a score for, an empty cell where a student has none."""
+    weeks = scored_weeks(course, rows)
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(HEADER + [w.column for w in weeks])
+        writer.writerow(HEADER + [w.canvas_title for w in weeks])
         writer.writerow([POINTS_POSSIBLE, "", "", "", ""] + [fmt(w.points) for w in weeks])
         for row in rows:
             info = row.info
-            writer.writerow([_cell(info.name or row.student), canvas_id(row.student),
+            writer.writerow([_cell(info.name or row.student), canvas_id(row),
                              info.sis_user_id, info.sis_login_id, info.section]
-                            + [fmt(row.points[w.column]) for w in weeks])
+                            + [fmt(row.points[w.column]) if row.scored(w.column) else "" for w in weeks])

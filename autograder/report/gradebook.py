@@ -2,32 +2,59 @@
 
 An autograded lab's raw score is scaled to its week's points (``score / max_score *
 points``, rounded to 2 decimals), so a result graded with any maximum lands on the
-syllabus scale; hand-scored weeks come from the manual file; missing work counts 0.
+syllabus scale; hand-scored weeks come from the manual file. A week without a score is
+``None`` ("not graded yet" in the report, an empty cell in canvas.csv) and counts 0 in
+gradebook.csv and its totals.
 """
 import csv
 from dataclasses import dataclass, field
 
 from .errors import ReportError
-from .roster import Student
+from .roster import Student, aliases
 
 POINTS_POSSIBLE = "Points Possible"
+
+
+@dataclass(frozen=True)
+class Late:
+    """A late result and what the syllabus's late policy makes of it."""
+    lab: str
+    days: object          # started days after the due date, or None if the time is unknown
+    points: float         # the raw points (scaled to the week), as in the gradebook
+    adjusted: object      # points after the late policy; None without a policy or a known time
 
 
 @dataclass
 class Row:
     student: str
-    info: object                      # roster.Student (name, SIS ids, section)
-    points: dict                      # week column -> points on the syllabus scale
+    info: object                      # roster.Student (name, SIS ids, section, canvas_id)
+    points: dict                      # week column -> points on the syllabus scale, or None
     results: dict = field(default_factory=dict)   # assignment -> results.Result
+    late: dict = field(default_factory=dict)      # assignment -> Late (late results only)
 
     @property
     def total(self):
-        return round(sum(self.points.values()), 2)
+        """The sum of the week points; a week without a score counts 0."""
+        return round(sum(p for p in self.points.values() if p is not None), 2)
+
+    def scored(self, column):
+        return self.points.get(column) is not None
 
 
 def scaled(result, lab):
     """``result``'s raw score on its week's scale, e.g. raw 3.75 of 5 in a 5-point week -> 3.75."""
     return round(result.score / result.max_score * lab.points, 2)
+
+
+def _late(course, lab, result, points):
+    if result.late is not True:
+        return None
+    days = lab.days_late(result.submitted_at) if result.submitted_at else None
+    policy = course.late_policy
+    adjusted = None
+    if policy is not None and days is not None:
+        adjusted = round(points * (1 - policy.deduction(days)), 2)
+    return Late(lab=lab.name, days=days, points=points, adjusted=adjusted)
 
 
 def build(course, results, manual, roster):
@@ -38,30 +65,46 @@ def build(course, results, manual, roster):
         results: list of ``results.Result``.
         manual: ``{student: {week column: points}}`` (may be empty).
         roster: list of ``roster.Student`` or ``None``. With a roster, its students in its
-            order, and a result for someone not on it is an error; without one, everyone
-            found in the results or the manual file, sorted by id.
+            order; a result joins the row whose ``student`` or ``canvas_id`` is the result's
+            id, and a result for someone not on it is an error. Without one, everyone found
+            in the results or the manual file, sorted by id.
     Returns:
         list of ``Row``.
     """
     if roster is not None:
-        known = {s.student for s in roster}
+        ids = aliases(roster)
         for result in results:
-            if result.student not in known:
-                raise ReportError(f"{result.path}: student {result.student!r} is not on the roster")
+            if result.student not in ids:
+                raise ReportError(f"{result.path}: student {result.student!r} is not on the roster "
+                                  "(neither a 'student' nor a 'canvas_id' there)")
         people = list(roster)
     else:
-        ids = sorted({r.student for r in results} | set(manual))
-        people = [Student(student=i) for i in ids]
+        ids = {}
+        people = [Student(student=i) for i in sorted({r.student for r in results} | set(manual))]
 
-    rows = {p.student: Row(p.student, p, {w.column: 0.0 for w in course.graded_weeks}) for p in people}
+    rows = {p.student: Row(p.student, p, {w.column: None for w in course.graded_weeks}) for p in people}
     for result in results:
         lab = course.lab(result.assignment)
-        row = rows[result.student]
-        row.points[lab.week.column] = scaled(result, lab)
+        row = rows[ids.get(result.student, result.student)]
+        if result.assignment in row.results:
+            first = row.results[result.assignment]
+            raise ReportError(f"{result.path}: a second {result.assignment} result for {row.student!r} "
+                              f"(the first is {first.path}); a Canvas zip and a folder both graded "
+                              "this student: pass one of them")
+        points = scaled(result, lab)
+        row.points[lab.week.column] = points
         row.results[result.assignment] = result
+        late = _late(course, lab, result, points)
+        if late is not None:
+            row.late[lab.name] = late
     for student, marks in manual.items():
         rows[student].points.update(marks)
     return list(rows.values())
+
+
+def scored_weeks(course, rows):
+    """The graded weeks at least one student has a score for, in order."""
+    return [w for w in course.graded_weeks if any(r.scored(w.column) for r in rows)]
 
 
 def fmt(value):
@@ -72,7 +115,8 @@ def fmt(value):
 
 def write_csv(path, course, rows):
     """Write ``gradebook.csv``: ``student``, ``week01``..``week17`` (graded weeks), ``total``;
-    the first data row is ``Points Possible`` with each week's points and the course total."""
+    the first data row is ``Points Possible`` with each week's points and the course total.
+    A week without a score is written 0 (missing work counts 0 here)."""
     weeks = [w.column for w in course.graded_weeks]
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
@@ -80,4 +124,4 @@ def write_csv(path, course, rows):
         writer.writerow([POINTS_POSSIBLE, *(fmt(w.points) for w in course.graded_weeks),
                          fmt(course.total_points)])
         for row in rows:
-            writer.writerow([row.student, *(fmt(row.points[c]) for c in weeks), fmt(row.total)])
+            writer.writerow([row.student, *(fmt(row.points[c] or 0) for c in weeks), fmt(row.total)])

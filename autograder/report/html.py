@@ -25,6 +25,7 @@ def environment():
     )
     env.filters["fmt"] = fmt
     env.filters["pct"] = lambda x: f"{100 * x:.0f}%"
+    env.filters["rate_class"] = analysis.rate_class
     return env
 
 
@@ -41,14 +42,23 @@ def file_names(students):
     return names
 
 
-def _lab_view(course, row, name):
+def _lab_view(course, row, name, graded):
+    """What a student's feedback page shows for one lab. ``graded``: the labs anyone has a
+    result for (a lab nobody has one for is "not graded yet", not a 0)."""
     lab = course.labs[name]
     result = row.results.get(name)
+    view = {"lab": lab, "result": result, "graded": name in graded, "late": row.late.get(name),
+            "points": row.points[lab.week.column], "tests": [], "hidden": 0}
     if result is None:
-        return {"lab": lab, "result": None, "points": 0.0, "tests": [], "hidden": 0}
+        return view
     shown = [t for t in result.tests if t.visibility != HIDDEN]
-    return {"lab": lab, "result": result, "points": row.points[lab.week.column],
-            "tests": shown, "hidden": len(result.tests) - len(shown)}
+    functions = {}
+    for t in result.tests:
+        functions.setdefault(t.function, []).append(t.status == "passed")
+    view.update(tests=shown, hidden=len(result.tests) - len(shown),
+                tests_passed=sum(t.status == "passed" for t in result.tests), tests_total=len(result.tests),
+                functions_passed=sum(all(v) for v in functions.values()), functions_total=len(functions))
+    return view
 
 
 def render(out_dir, course, rows, results, manual, sources):
@@ -62,6 +72,7 @@ def render(out_dir, course, rows, results, manual, sources):
     out_dir = Path(out_dir)
     names = file_names([r.student for r in rows])
     labs = [name for name in course.labs if any(r.assignment == name for r in results)]
+    scored_columns = {w.column for w in course.graded_weeks if any(r.scored(w.column) for r in rows)}
 
     weeks = analysis.week_summaries(course, rows, manual)
     histograms = []
@@ -72,10 +83,10 @@ def render(out_dir, course, rows, results, manual, sources):
                                "png": plots.histogram(summary.values, summary.week.points,
                                                       f"{summary.week.column} ({summary.week.points:g} points)")})
     totals = [r.total for r in rows]
-    if rows:
-        histograms.append({"id": "plot-hist-total", "title": "total",
-                           "png": plots.histogram(totals, course.total_points,
-                                                  f"total ({course.total_points:g} points)")})
+    so_far = analysis.points_so_far(course, rows)
+    if rows and so_far:
+        histograms.append({"id": "plot-hist-total", "title": f"total so far (of {so_far:g} points)",
+                           "png": plots.histogram(totals, so_far, f"total so far ({so_far:g} points)")})
     items = []
     for name in labs:
         stats = analysis.item_analysis(results, name)
@@ -87,14 +98,21 @@ def render(out_dir, course, rows, results, manual, sources):
     feedback_dir.mkdir(parents=True, exist_ok=True)
     page = env.get_template("feedback.html.j2")
     for row in rows:
-        html = page.render(course=course, row=row, labs=[_lab_view(course, row, n) for n in course.labs],
-                           manual=manual.get(row.student, {}))
+        html = page.render(course=course, row=row, labs=[_lab_view(course, row, n, labs) for n in course.labs],
+                           manual=manual.get(row.student, {}), scored_columns=scored_columns,
+                           so_far=analysis.points_so_far(course, rows))
         (feedback_dir / f"{names[row.student]}.html").write_text(html, encoding="utf-8")
 
     report = env.get_template("report.html.j2").render(
         course=course, rows=rows, weeks=weeks, histograms=histograms, items=items,
         flagged=analysis.flagged(results), warnings=analysis.isolation_warnings(results),
         names=names, sources=sources, result_count=len(results),
-        plot_count=len(histograms) + len(items),
+        plot_count=len(histograms) + len(items), scored_columns=scored_columns,
+        so_far=analysis.points_so_far(course, rows),
+        missing=analysis.missing_submissions(course, rows, results),
+        late=analysis.late_work(rows), late_policy=course.late_policy,
+        integrity=analysis.integrity_attempts(rows),
+        sections=analysis.section_summaries(course, rows, results),
+        graded_labs=labs,
     )
     (out_dir / "report.html").write_text(report, encoding="utf-8")

@@ -1,26 +1,41 @@
 """Hand-scored weeks (``--manual``): presentations, homework, in-class work."""
 import math
+import re
 
-from .csvfiles import read_table
+from .csvfiles import parse_points, read_table
 from .errors import ReportError
 
+_WEEK_COLUMN = re.compile(r"^week\d+$")
 
-def load_manual(path, course, roster_ids=None):
+
+def load_manual(path, course, roster_ids=None, notes=None):
     """Read a CSV with a ``student`` column and any graded ``weekNN`` columns.
 
-    Returns ``{student: {column: points}}``; an empty cell means no score (counts 0).
-    Raises ``ReportError`` for an unknown column, a week the autograder scores, a value that
-    is not a number in 0..the week's points, a student listed twice, or (when ``roster_ids``
-    is given) a student who is not on the roster.
+    The file may be comma-, semicolon- or tab-separated, use decimal commas and ``EX`` for
+    excused (see ``csvfiles``). Columns that are not ``weekNN`` (a name, an e-mail, a
+    spreadsheet total) are ignored and named in ``notes`` (a list to append to).
+
+    Args:
+        roster_ids: ``None`` (no roster), or the ids the roster knows: a set of ids or a
+            ``{id: roster student}`` mapping (a roster's ``canvas_id`` may stand for its
+            student).
+    Returns ``{student: {column: points}}``; an empty or ``EX`` cell means no score.
+    Raises ``ReportError`` for a ``weekNN`` column that is not a graded week or that the
+    autograder scores, a value that is not a number in 0..the week's points, a student
+    listed twice, or (with ``roster_ids``) a student who is not on the roster.
     """
     columns, rows = read_table(path, "manual scores file")
     if "student" not in columns:
-        raise ReportError(f"{path}: the manual scores file has no 'student' column")
+        raise ReportError(f"{path}: the manual scores file has no 'student' column "
+                          f"(its header is: {', '.join(c for c in columns if c) or 'empty'})")
     graded = {w.column: w for w in course.graded_weeks}
     autograded = {lab.week.column: name for name, lab in course.labs.items()}
-    weeks = []
+    weeks, ignored = [], []
     for column in columns:
-        if column == "student":
+        if column == "student" or not column:
+            continue
+        if not _WEEK_COLUMN.match(column):
+            ignored.append(column)
             continue
         if column in autograded:
             raise ReportError(f"{path}: column {column!r} is scored by the autograder "
@@ -30,6 +45,10 @@ def load_manual(path, course, roster_ids=None):
             raise ReportError(f"{path}: unknown column {column!r}; "
                               f"the graded weeks scored by hand are: {names}")
         weeks.append(graded[column])
+    if ignored and notes is not None:
+        notes.append(f"ignored columns: {', '.join(ignored)}")
+    if isinstance(roster_ids, (set, frozenset)):
+        roster_ids = {i: i for i in roster_ids}
     scores = {}
     for line, row in rows:
         if not any(row.values()):
@@ -37,22 +56,21 @@ def load_manual(path, course, roster_ids=None):
         student = row["student"]
         if not student:
             raise ReportError(f"{path}: line {line} has an empty 'student' id")
+        if roster_ids is not None:
+            if student not in roster_ids:
+                raise ReportError(f"{path}: line {line}: student {student!r} is not on the roster")
+            student = roster_ids[student]
         if student in scores:
             raise ReportError(f"{path}: line {line}: student {student!r} is listed twice")
-        if roster_ids is not None and student not in roster_ids:
-            raise ReportError(f"{path}: line {line}: student {student!r} is not on the roster")
         marks = {}
         for week in weeks:
             text = row[week.column]
-            if text == "":
+            value = parse_points(text)
+            if value is None:
                 continue
-            try:
-                value = float(text)
-            except ValueError:
-                value = math.nan
-            if not math.isfinite(value):
+            if math.isnan(value):
                 raise ReportError(f"{path}: line {line}: {week.column} of {student!r} is "
-                                  f"{text!r}, not a number")
+                                  f"{text!r}, not a number (blank or EX for no score)")
             if not 0 <= value <= week.points:
                 raise ReportError(f"{path}: line {line}: {week.column} of {student!r} is {text}, "
                                   f"outside 0..{week.points:g} (the week's points)")

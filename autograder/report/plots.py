@@ -4,7 +4,8 @@ import base64
 import io
 
 BAR = "#1f77b4"      # matplotlib's default blue; the browser test looks for it in the screenshot
-PASS = "#2ca02c"
+# Pass-rate bars coloured by value, in the bands of analysis.rate_class (>= 80%, >= 50%, below).
+RATE_COLOURS = {"rate-high": "#2ca02c", "rate-mid": "#ff7f0e", "rate-low": "#d62728"}
 
 
 def _png(fig):
@@ -40,11 +41,13 @@ def pass_rates(items, title):
     """A horizontal bar chart of each test's pass rate (``analysis.ItemStats``) as base64 PNG."""
     from matplotlib.figure import Figure
 
+    from .analysis import rate_class
+
     labels = [f"{i.number} {i.function}".strip() for i in items]
     rates = [100 * i.pass_rate for i in items]
     fig = Figure(figsize=(6.0, 0.28 * len(items) + 1.0))
     ax = fig.add_subplot()
-    ax.barh(range(len(items)), rates, color=PASS)
+    ax.barh(range(len(items)), rates, color=[RATE_COLOURS[rate_class(i.pass_rate)] for i in items])
     ax.set_yticks(range(len(items)), labels, fontsize=7)
     ax.invert_yaxis()
     ax.set_xlim(0, 100)

@@ -37,6 +37,10 @@ class Result:
     isolation: str
     kit_version: str
     flags: tuple        # sorted statuses among FLAG_STATUSES (file's flags + test statuses)
+    late: object = None         # extra_data.late: True, False (known on time) or None (unknown)
+    submitted_at: str = ""      # extra_data.submitted_at (ISO 8601) when known
+    integrity: tuple = ()       # extra_data.integrity: what the worker saw the code attempt
+    file: str = ""              # extra_data.file: the file graded
 
 
 def _number(value):
@@ -95,11 +99,20 @@ def _parse(data, path):
     if tests and abs(sum(t.max_score for t in tests) - max_score) > 1e-6:
         raise bad(f"max_score {max_score:g} is not the sum of its tests' ({sum(t.max_score for t in tests):g})")
     flags = set(extra.get("flags") or []) | {t.status for t in tests}
+    late = extra.get("late")
+    if late not in (True, False, None):
+        raise bad(f"'extra_data.late' is {late!r}, not true, false or null")
+    integrity = extra.get("integrity") or []
+    if not isinstance(integrity, list):
+        raise bad("'extra_data.integrity' is not a list")
     return Result(
         path=path, student=extra["student"].strip(), assignment=extra["assignment"].strip(),
         score=score, max_score=max_score, output=str(data.get("output", "")), tests=tuple(tests),
         isolation=str(extra.get("isolation", "unknown")), kit_version=str(extra.get("kit_version", "")),
         flags=tuple(sorted(flags & set(FLAG_STATUSES))),
+        late=late, submitted_at=str(extra.get("submitted_at") or ""),
+        integrity=tuple(str(item) for item in integrity),
+        file=str(extra.get("file") or ""),
     )
 
 

@@ -242,7 +242,7 @@ class Worker:
         isolation: the level in use.
     """
 
-    def __init__(self, cells, limits=None, *, load_timeout=30.0, load_retries=2,
+    def __init__(self, cells, limits=None, *, load_timeout=60.0, load_retries=2,
                  isolation=None, hide=()):
         self.limits = limits or Limits()
         self.isolation = isolation or isolation_level()

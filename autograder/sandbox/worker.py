@@ -99,6 +99,7 @@ class State:
     blocked = []          # top-level module names refused, in order of first attempt
     call_blocked = None   # list while a call runs: imports refused during this call
     blocked_names = {}    # name bound by a refused top-level import -> module
+    sources = {}          # "<cell label>" (the code's file name) -> the cell's lines, for crash lines
 
 
 _ALLOWED = set(sys.stdlib_module_names) | set(sys.builtin_module_names) | {"numpy"}
@@ -164,6 +165,26 @@ def one_line(exc):
     return f"{name}: {text}" if text else name
 
 
+def student_line(exc):
+    """' -- at cell 4, line 7: `b = float(bias)`': the innermost line of the student's own code
+    that the exception passed through ('' when none), so feedback can point at it."""
+    try:
+        found, tb = None, exc.__traceback__
+        while tb is not None:
+            name = tb.tb_frame.f_code.co_filename
+            if name in State.sources:
+                found = (name, tb.tb_lineno)
+            tb = tb.tb_next
+        if found is None:
+            return ""
+        name, line = found
+        lines = State.sources[name]
+        code = " ".join(lines[line - 1].split())[:120] if 0 < line <= len(lines) else ""
+        return f" -- at {name[1:-1][:80]}, line {line}: `{code}`"
+    except BaseException:
+        return ""
+
+
 def send(header, arrays=()):
     P.write_frame(REPLY_FD, P.pack_frame(header, list(arrays), OUT_CAPS))
 
@@ -195,6 +216,7 @@ def load(namespace, cells, skip, capture):
     errors = []
     skip = {tuple(s) for s in skip}
     for ci, (label, source) in enumerate(cells):
+        State.sources[f"<{label}>"] = source.splitlines()
         try:
             tree = ast.parse(source, filename=f"<{label}>")
         except SyntaxError as exc:
@@ -267,7 +289,7 @@ def call(namespace, name, args, kwargs):
                      "message": f"{name} uses '{exc.name}' from {module}, which is not available "
                                 "while grading: use NumPy and the standard library only"}
         else:
-            reply = {"status": "crashed", "message": one_line(exc)}
+            reply = {"status": "crashed", "message": one_line(exc) + student_line(exc)}
         result = None
     except SystemExit as exc:
         only_parent()
@@ -275,7 +297,7 @@ def call(namespace, name, args, kwargs):
         result = None
     except BaseException as exc:
         only_parent()
-        reply = {"status": "crashed", "message": one_line(exc)}
+        reply = {"status": "crashed", "message": one_line(exc) + student_line(exc)}
         result = None
     else:
         reply = None

@@ -25,12 +25,16 @@ class Case:
     """One call of a student function: ``fn(*args, **kwargs)``.
 
     ``expected`` is the golden answer when it does not come from the reference
-    (Keras fixtures); ``label`` says what the case shows, for feedback.
+    (Keras fixtures); ``label`` says what the case shows, for feedback. ``recipe`` is
+    Python code that rebuilds the case's arrays from a seed (``rng = ...`` then one
+    ``name = rng....`` line per array, see ``properties.Draw``), for feedback on cases
+    too large to print; empty for fixed cases.
     """
     args: tuple
     kwargs: dict = field(default_factory=dict)
     label: str = ""
     expected: Any = None
+    recipe: str = ""
 
 
 @dataclass(frozen=True)

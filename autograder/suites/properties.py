@@ -76,10 +76,68 @@ def values(rng, shape, dtype, style="normal", scale=1.0):
     return arr.astype(dtype)
 
 
+def _values_code(shape, dtype, style, scale):
+    """The NumPy call that ``values`` makes, as code a student can paste (same bits)."""
+    shape, times = repr(tuple(shape)), "" if scale == 1.0 else f" * {scale!r}"
+    if style == "image":
+        return f"rng.integers(0, 10, size={shape}).astype(np.{dtype})"
+    if style == "negative":
+        return f"(-np.abs(rng.standard_normal({shape})){times} - 0.5).astype(np.{dtype})"
+    return f"(rng.standard_normal({shape}){times}).astype(np.{dtype})" if times else \
+        f"rng.standard_normal({shape}).astype(np.{dtype})"
+
+
+class Draw:
+    """A seeded NumPy generator that writes down how it made each array.
+
+    ``recipe`` is code that rebuilds the arrays bit for bit (``rng = np.random.default_rng(SEED)``
+    and one line per array, in drawing order); feedback shows it when a case is too large to
+    print as literals.
+    """
+
+    def __init__(self, seed):
+        self.rng = np.random.default_rng(seed)
+        self.lines = [f"rng = np.random.default_rng({seed})"]
+
+    def __call__(self, name, shape, dtype, style="normal", scale=1.0):
+        self.lines.append(f"{name} = {_values_code(shape, dtype, style, scale)}")
+        return values(self.rng, shape, dtype, style, scale)
+
+    def integers(self, name, low, high, shape):
+        self.lines.append(f"{name} = rng.integers({low}, {high}, size={tuple(shape)!r})")
+        return self.rng.integers(low, high, size=shape)
+
+    def line(self, code):
+        self.lines.append(code)
+
+    @property
+    def recipe(self):
+        return "\n".join(self.lines)
+
+
 def strides_forms(low=1, high=3):
     """``strides`` as the CONTRACT allows it: omitted (the default), an int, or a pair."""
     return st.one_of(st.just(_UNSET), st.integers(low, high), st.tuples(st.integers(low, high),
                                                                        st.integers(low, high)))
+
+
+# Which strides a feature test draws: "any" (omitted, int or pair), "one" (omitted or 1),
+# "int" (an int above 1), "pair" (a pair of two different steps), "strided" (int or pair, not 1).
+STRIDE_MODES = ("any", "one", "int", "pair", "strided")
+
+
+def _draw_strides(draw, mode, none_too=False):
+    if mode == "any":
+        forms = [st.just(_UNSET), st.integers(1, 3), st.tuples(st.integers(1, 3), st.integers(1, 3))]
+        return draw(st.one_of(*forms, *([st.just(None)] if none_too else [])))
+    if mode == "one":
+        return draw(st.sampled_from([_UNSET, 1] + ([None] if none_too else [])))
+    if mode == "int":
+        return draw(st.integers(2, 3))
+    pair = st.tuples(st.integers(1, 3), st.integers(1, 3))
+    if mode == "pair":
+        return draw(pair.filter(lambda p: p[0] != p[1]))
+    return draw(st.one_of(st.integers(2, 3), pair.filter(lambda p: max(p) > 1)))
 
 
 def _pair(value, default):
@@ -97,9 +155,9 @@ def elementwise_cases(draw, dtypes=FLOATS, scale=1.0, max_ndim=4):
     shape = tuple(draw(st.lists(st.integers(1, 5), min_size=ndim, max_size=ndim)))
     dtype = draw(st.sampled_from(dtypes))
     style = "image" if dtype == "int64" else "normal"
-    rng = np.random.default_rng(draw(SEEDS))
-    x = values(rng, shape, dtype, style, scale) if style == "normal" else rng.integers(-20, 21, shape)
-    return Case((x,))
+    gen = Draw(draw(SEEDS))
+    x = gen("x", shape, dtype, style, scale) if style == "normal" else gen.integers("x", -20, 21, shape)
+    return Case((x,), recipe=gen.recipe)
 
 
 @st.composite
@@ -108,15 +166,15 @@ def dense_cases(draw, bias=(True, False), dtypes=FLOATS, max_in=8, x_style="norm
     n, d_in, d_out = draw(st.integers(1, 4)), draw(st.integers(1, max_in)), draw(st.integers(1, 5))
     with_bias = draw(st.sampled_from(bias))
     dtype = draw(st.sampled_from(dtypes))
-    rng = np.random.default_rng(draw(SEEDS))
-    x = values(rng, (n, d_in), "int64" if x_style == "image" else dtype, x_style)
-    kernel = values(rng, (d_in, d_out), dtype)
+    gen = Draw(draw(SEEDS))
+    x = gen("x", (n, d_in), "int64" if x_style == "image" else dtype, x_style)
+    kernel = gen("kernel", (d_in, d_out), dtype)
     kwargs = {}
     if with_bias is True:
-        kwargs["bias"] = values(rng, (d_out,), dtype)
+        kwargs["bias"] = gen("bias", (d_out,), dtype)
     elif with_bias is None:
         kwargs["bias"] = None
-    return Case((x, kernel), kwargs)
+    return Case((x, kernel), kwargs, recipe=gen.recipe)
 
 
 @st.composite
@@ -125,56 +183,70 @@ def softmax_cases(draw, dtypes=FLOATS, scale=3.0, min_ndim=1, max_ndim=3):
     ndim = draw(st.integers(min_ndim, max_ndim))
     shape = tuple(draw(st.lists(st.integers(1, 6), min_size=ndim, max_size=ndim)))
     dtype = draw(st.sampled_from(dtypes))
-    rng = np.random.default_rng(draw(SEEDS))
-    return Case((values(rng, shape, dtype, "normal", scale),))
+    gen = Draw(draw(SEEDS))
+    return Case((gen("x", shape, dtype, "normal", scale),), recipe=gen.recipe)
 
 
 @st.composite
-def conv_cases(draw, padding, dtypes=FLOATS, style="normal", scale=1.0, max_kernel=4):
-    """conv2d over the whole domain for one ``padding`` ("valid" may be passed or left out)."""
-    n, c_in, c_out = draw(st.integers(1, 3)), draw(st.integers(1, 3)), draw(st.integers(1, 3))
+def conv_cases(draw, padding, dtypes=FLOATS, style="normal", scale=1.0, max_kernel=4,
+               strides="any", batch=(1, 3), channels=(1, 3), bias=(True, False)):
+    """conv2d for one ``padding`` ("valid" may be passed or left out).
+
+    The other features are narrowed for feature tests: ``strides`` one of ``STRIDE_MODES``,
+    ``batch`` and ``channels`` ranges of N and of C_in / C_out, ``bias`` the choices of
+    giving one. The defaults span the CONTRACT's whole domain.
+    """
+    n = draw(st.integers(*batch))
+    c_in, c_out = draw(st.integers(*channels)), draw(st.integers(*channels))
     kh, kw = draw(st.integers(1, max_kernel)), draw(st.integers(1, max_kernel))
     low_h, low_w = (kh, kw) if padding == "valid" else (1, 1)
     h, w = draw(st.integers(low_h, MAX_SIDE)), draw(st.integers(low_w, MAX_SIDE))
-    strides = draw(strides_forms())
-    with_bias = draw(st.booleans())
+    step = _draw_strides(draw, strides)
+    with_bias = draw(st.sampled_from(bias))
     dtype = draw(st.sampled_from(dtypes))
-    rng = np.random.default_rng(draw(SEEDS))
-    x = values(rng, (n, h, w, c_in), dtype, style, scale)
+    gen = Draw(draw(SEEDS))
+    x = gen("x", (n, h, w, c_in), dtype, style, scale)
     kernel_dtype = "float64" if dtype == "int64" else dtype  # integer images, float weights
-    kernel = values(rng, (kh, kw, c_in, c_out), kernel_dtype, "normal", scale)
+    kernel = gen("kernel", (kh, kw, c_in, c_out), kernel_dtype, "normal", scale)
     kwargs = {}
     if with_bias:
-        kwargs["bias"] = values(rng, (c_out,), kernel_dtype)
-    if strides is not _UNSET:
-        kwargs["strides"] = strides
+        kwargs["bias"] = gen("bias", (c_out,), kernel_dtype)
+    if step is not _UNSET:
+        kwargs["strides"] = step
     if padding == "same" or draw(st.booleans()):
         kwargs["padding"] = padding
-    return Case((x, kernel), kwargs)
+    return Case((x, kernel), kwargs, recipe=gen.recipe)
 
 
 @st.composite
-def pool_cases(draw, padding, dtypes=FLOATS, style="normal"):
-    """max/avg pooling: windows int, pair or default (2), strides default / int / pair."""
-    pool = draw(st.one_of(st.just(_UNSET), st.integers(1, 3),
-                          st.tuples(st.integers(1, 3), st.integers(1, 3))))
+def pool_cases(draw, padding, dtypes=FLOATS, style="normal", strides="any", windows="any",
+               batch=(1, 3), channels=(1, 3)):
+    """max/avg pooling for one ``padding``: windows and strides as ints, pairs or defaults.
+
+    ``strides`` is one of ``STRIDE_MODES`` ("any" and "one" include None, which means the
+    window); ``windows`` is "any" (default 2, int or pair), "int" (default or int) or "pair".
+    """
+    if windows == "pair":
+        pool = draw(st.tuples(st.integers(1, 3), st.integers(1, 3)).filter(lambda p: p[0] != p[1]))
+    else:
+        pool = draw(st.one_of(st.just(_UNSET), st.integers(1, 3),
+                              *([st.tuples(st.integers(1, 3), st.integers(1, 3))] if windows == "any" else [])))
     ph, pw = _pair(pool, (2, 2))
-    strides = draw(st.one_of(st.just(_UNSET), st.just(None), st.integers(1, 3),
-                             st.tuples(st.integers(1, 3), st.integers(1, 3))))
-    n, c = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    step = _draw_strides(draw, strides, none_too=True)
+    n, c = draw(st.integers(*batch)), draw(st.integers(*channels))
     low_h, low_w = (ph, pw) if padding == "valid" else (1, 1)
     h, w = draw(st.integers(low_h, MAX_SIDE)), draw(st.integers(low_w, MAX_SIDE))
     dtype = draw(st.sampled_from(dtypes))
-    rng = np.random.default_rng(draw(SEEDS))
-    x = values(rng, (n, h, w, c), dtype, "image" if dtype == "int64" else style)
+    gen = Draw(draw(SEEDS))
+    x = gen("x", (n, h, w, c), dtype, "image" if dtype == "int64" else style)
     kwargs = {}
     if pool is not _UNSET:
         kwargs["pool_size"] = pool
-    if strides is not _UNSET:
-        kwargs["strides"] = strides
+    if step is not _UNSET:
+        kwargs["strides"] = step
     if padding == "same" or draw(st.booleans()):
         kwargs["padding"] = padding
-    return Case((x,), kwargs)
+    return Case((x,), kwargs, recipe=gen.recipe)
 
 
 @st.composite
@@ -183,27 +255,28 @@ def flatten_cases(draw, dtypes=FLOATS + ("int64",)):
     ndim = draw(st.sampled_from((4, 2, 3, 5)))
     shape = tuple(draw(st.lists(st.integers(1, 4), min_size=ndim, max_size=ndim)))
     dtype = draw(st.sampled_from(dtypes))
-    rng = np.random.default_rng(draw(SEEDS))
-    return Case((values(rng, shape, dtype, "image" if dtype == "int64" else "normal"),))
+    gen = Draw(draw(SEEDS))
+    return Case((gen("x", shape, dtype, "image" if dtype == "int64" else "normal"),), recipe=gen.recipe)
 
 
 @st.composite
-def cnn_cases(draw, dtypes=FLOATS, logit_scale=1.0, style="normal"):
+def cnn_cases(draw, dtypes=FLOATS, logit_scale=1.0, style="normal", batch=(1, 3)):
     """cnn_forward: a random small network Conv2D(valid) -> ReLU -> MaxPool(2) -> Dense -> softmax."""
-    n, c, filters, classes = (draw(st.integers(1, 3)), draw(st.integers(1, 2)),
+    n, c, filters, classes = (draw(st.integers(*batch)), draw(st.integers(1, 2)),
                               draw(st.integers(1, 3)), draw(st.integers(2, 5)))
     kh, kw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
     h, w = draw(st.integers(kh + 1, MAX_SIDE)), draw(st.integers(kw + 1, MAX_SIDE))
     dtype = draw(st.sampled_from(dtypes))
-    rng = np.random.default_rng(draw(SEEDS))
+    gen = Draw(draw(SEEDS))
     features = ((h - kh + 1) // 2) * ((w - kw + 1) // 2) * filters
     weight_dtype = "float64" if dtype == "int64" else dtype
-    x = values(rng, (n, h, w, c), dtype, "image" if dtype == "int64" else style)
-    weights = [values(rng, (kh, kw, c, filters), weight_dtype),
-               values(rng, (filters,), weight_dtype),
-               values(rng, (features, classes), weight_dtype, "normal", logit_scale),
-               values(rng, (classes,), weight_dtype)]
-    return Case((x, weights))
+    x = gen("x", (n, h, w, c), dtype, "image" if dtype == "int64" else style)
+    weights = [gen("conv_kernel", (kh, kw, c, filters), weight_dtype),
+               gen("conv_bias", (filters,), weight_dtype),
+               gen("dense_kernel", (features, classes), weight_dtype, "normal", logit_scale),
+               gen("dense_bias", (classes,), weight_dtype)]
+    gen.line("weights = [conv_kernel, conv_bias, dense_kernel, dense_bias]")
+    return Case((x, weights), recipe=gen.recipe)
 
 
 # ---------------------------------------------------------------- checks

@@ -66,47 +66,72 @@ SUITE_TESTS = (
 
 HINTS = {
     ("relu", "capped"): "ReLU has no upper cap: values above 6 stay as they are (that cap is ReLU6)",
-    ("relu", "shape"): "return an array of the same shape as x",
+    ("relu", "reduced"): "np.max(x, 0) takes the largest value along axis 0; element-wise is np.maximum(x, 0)",
     ("relu", "sign"): "keep the positive values and set every negative one to 0 (no slope, no sign "
                       "change): np.maximum(x, 0)",
-    ("dense", "shape"): "the result is (N, D_out) = x @ kernel: kernel is (D_in, D_out), do not transpose it",
     ("dense", "no bias"): "add the bias (one value per output unit) when it is given",
     ("dense", "transposed"): "kernel is (D_in, D_out) as Keras stores it: x @ kernel, not x @ kernel.T",
+    ("dense", "single sample"): "x is a batch (N, D_in): compute x @ kernel for all rows at once, the result "
+                                "is (N, D_out)",
     ("softmax", "overflow"): "subtract the row max before exp, so exp never overflows",
     ("softmax", "axis"): "normalize over the last axis: each row (x[..., :]) must sum to 1",
-    ("softmax", "shape"): "return an array of the same shape as x (keepdims=True keeps the sums aligned)",
 }
 
 
+def _softmax(x, axis):
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
 def _diagnose(function, status, case, got, expected, scale):
+    """The usual mistakes that reproduce ``got`` on this case (each one recomputed)."""
     x = np.asarray(case.args[0], dtype=np.float64)
-    if status == "crashed":
-        return "shape" if function == "dense" else None
-    if status == "wrong shape":
-        if function == "dense" and got is not None and got.shape == (x.shape[0], case.args[1].shape[0]):
-            return "transposed"
-        return "shape"
+    if status == "wrong shape" and got is not None:
+        if function == "relu" and x.ndim >= 1 and got.shape == x.max(axis=0).shape:
+            return "reduced"
+        if function == "dense" and x.shape[0] == 1 and got.shape == expected.shape[1:]:
+            return "single sample"
+        return None
     if status != "wrong values" or got is None or got.shape != expected.shape:
         return None
     if function == "relu":
         if np.array_equal(got, np.clip(x, 0, 6)):
             return "capped"
-        if (got[x < 0] != 0).any() or (got[x > 0] != x[x > 0]).any():
-            return "sign"
+        negative = x < 0
+        if negative.any() and np.array_equal(got[~negative], np.maximum(x[~negative], 0)):
+            slopes = got[negative] / x[negative]
+            if np.allclose(slopes, slopes[0]) and slopes[0] != 0:  # a leaky slope, or |x|
+                return "sign"
     elif function == "dense":
-        if case.kwargs.get("bias") is not None:
-            if tolerance.allclose(got, x @ case.args[1].astype(np.float64), scale):
-                return "no bias"
+        kernel = case.args[1].astype(np.float64)
+        bias = case.kwargs.get("bias")
+        plus = 0.0 if bias is None else bias.astype(np.float64)
+        found = set()
+        if bias is not None and tolerance.allclose(got, x @ kernel, scale):
+            found.add("no bias")
+        if kernel.shape[0] == kernel.shape[1] and tolerance.allclose(got, x @ kernel.T + plus, scale):
+            found.add("transposed")
+        return next(iter(found)) if len(found) == 1 else None
     elif function == "softmax":
-        if not np.isfinite(got).all():
+        with np.errstate(over="ignore", invalid="ignore"):
+            naive = np.exp(x) / np.exp(x).sum(axis=-1, keepdims=True)
+        if not np.isfinite(got).all() and np.array_equal(np.isfinite(got), np.isfinite(naive)):
             return "overflow"
-        if x.ndim >= 2 and not np.allclose(got.sum(axis=-1), 1):
-            return "axis"
+        if x.ndim >= 2:
+            whole = np.exp(x - x.max()) / np.exp(x - x.max()).sum()
+            for other in (_softmax(x, 0), whole):
+                if tolerance.allclose(got, other, scale):
+                    return "axis"
     return None
 
 
 def diagnose(function, status, case, got, expected, scale):
-    """The hint key for a failure, or None: tries the usual mistakes against the failing case."""
+    """The hint key for a failure, or None: the usual mistake that reproduces the student's output.
+
+    Crashes get the hints their exception identifies, in ``autograder.feedback``.
+    """
+    if status == "crashed":
+        return None
     key = p.common_symptom(status, case, got, expected, scale)
     if key is not None:
         return key

@@ -1,0 +1,59 @@
+"""Student ids from any name: safe as a result file name, and never two students on one file.
+
+``clean_id("week09 (1)") == "week09_1"``: every run of characters a result file name
+cannot hold (see ``autograder.results.check_student_id``) becomes one ``_``. Names that
+clean to the same id (``Ada`` / ``ada``, ``a b`` / ``a_b``) are kept apart by
+``unique_ids``: the name that is already clean (or, of several, the first in code-point
+order) keeps the id, every other gets ``-`` and 6 hex digits of its name's sha256, so an
+id never depends on which other files are in the batch.
+"""
+import hashlib
+import re
+
+# Letters and digits of any script, "_", "-", "+", "@", "."; the rest becomes "_".
+_UNSAFE = re.compile(r"[^\w.@+\-]+")
+MAX_ID_LENGTH = 100          # results allow 120: room for the collision suffix
+RESERVED = {"points possible", "total", "student"}   # gradebook rows and columns
+
+
+def clean_id(raw):
+    """A safe student id for ``raw`` (a file stem, folder name, Canvas or Gradescope id)."""
+    text = _UNSAFE.sub("_", str(raw)).strip("._-+@") or "student"
+    if not (text[0].isalnum() or text[0] == "_"):
+        text = "_" + text
+    text = text[:MAX_ID_LENGTH].rstrip(".")
+    if text.casefold() in RESERVED:
+        text += "_"
+    return text
+
+
+def _suffixed(clean, raw):
+    return f"{clean[:MAX_ID_LENGTH]}-{hashlib.sha256(str(raw).encode()).hexdigest()[:6]}"
+
+
+def unique_ids(raws):
+    """``{raw: id}`` for distinct raw names, ids unique even ignoring case (macOS, Windows)."""
+    by_key = {}
+    for raw in sorted(set(raws)):
+        by_key.setdefault(clean_id(raw).casefold(), []).append(raw)
+    ids = {}
+    for group in by_key.values():
+        clean = clean_id(group[0])
+        keeper = next((r for r in group if r == clean_id(r)), group[0])
+        for raw in group:
+            ids[raw] = clean_id(raw) if raw == keeper else _suffixed(clean_id(raw), raw)
+    return ids
+
+
+def without_extensions(name):
+    """``week09.ipynb.txt`` -> ``week09``; ``lab.v2.py`` -> ``lab.v2``: the stem a student meant."""
+    stem = str(name)
+    for _ in range(3):
+        head, dot, ext = stem.rpartition(".")
+        if not dot or not head or ext.lower() not in _EXTENSIONS:
+            break
+        stem = head
+    return stem
+
+
+_EXTENSIONS = {"py", "ipynb", "txt", "json", "html", "htm", "zip", "pdf", "md"}

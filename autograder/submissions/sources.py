@@ -1,0 +1,153 @@
+"""Files of a folder or a zip as ``Entry`` objects: a name, a size, and a bounded read.
+
+Zips are read in memory, member by member, and never extracted, so a crafted member name
+(``../../x``) cannot write anywhere; a zip inside a student's files is opened the same way,
+at most ``MAX_ZIP_DEPTH`` deep, with at most ``MAX_MEMBERS`` members and
+``MAX_TOTAL_BYTES`` of content per student (zip bombs). Folders are walked without
+following symbolic links (a link to a file outside the submission is never read).
+"""
+import io
+import os
+import pathlib
+import stat
+import zipfile
+from dataclasses import dataclass, field
+
+from .model import SubmissionError
+from . import reading
+
+MAX_ZIP_DEPTH = 2                 # a zip inside a student's zip inside the class zip
+MAX_MEMBERS = 1000                # files of one student (nested zips included)
+MAX_TOTAL_BYTES = 128 << 20       # content read from the nested zips of one student
+MAX_INPUT_FILES = 100_000         # files in one folder or zip given on the command line
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One file: ``name`` is its path relative to the input (or to its student), posix style."""
+
+    name: str
+    origin: str                   # for messages and Submission.path: disk path or "zip:member"
+    size: int
+    reader: object = field(repr=False, compare=False)   # () -> bytes, at most reading.MAX_FILE_BYTES + 1
+    late: bool = None             # Canvas named the file LATE
+
+    def read(self):
+        return self.reader()
+
+    def head(self):
+        """The first 64 KB, for sniffing (a whole read: members are small or capped)."""
+        return self.reader()[:65536]
+
+    def renamed(self, name, **changes):
+        return Entry(name, self.origin, self.size, self.reader, changes.get("late", self.late))
+
+
+def _clean_member(name):
+    """A zip member name as a safe relative posix path (no drive, no '..', no leading '/')."""
+    parts = [p for p in name.replace("\\", "/").split("/") if p not in ("", ".", "..")]
+    if parts and len(parts[0]) == 2 and parts[0][1] == ":":
+        parts = parts[1:]
+    return "/".join(parts)
+
+
+def _member_reader(archive, info):
+    def read():
+        # Read at most the cap + 1 bytes: the size in the zip header may lie.
+        with archive.open(info) as stream:
+            return stream.read(reading.MAX_FILE_BYTES + 1)
+    return read
+
+
+def zip_entries(source, origin, *, limit=MAX_INPUT_FILES):
+    """Entries of a zip (a path or bytes); raises ``zipfile.BadZipFile``/``OSError`` if unreadable.
+
+    Returns ``(entries, skipped)``: ``skipped`` counts members past ``limit``.
+    """
+    archive = zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)
+    entries, skipped = [], 0
+    for info in archive.infolist():
+        name = _clean_member(info.filename)
+        if info.is_dir() or not name:
+            continue
+        if len(entries) >= limit:
+            skipped += 1
+            continue
+        entries.append(Entry(name, f"{origin}:{info.filename}", info.file_size, _member_reader(archive, info)))
+    return entries, skipped
+
+
+def _file_reader(path):
+    def read():
+        with open(path, "rb") as handle:
+            return handle.read(reading.MAX_FILE_BYTES + 1)
+    return read
+
+
+def folder_entries(folder):
+    """Entries of every regular file under ``folder`` (symbolic links are skipped)."""
+    folder = pathlib.Path(folder)
+    entries = []
+    for root, dirs, files in os.walk(folder, onerror=_raise):
+        dirs.sort()
+        for name in sorted(files):
+            path = pathlib.Path(root) / name
+            try:
+                info = path.lstat()
+            except OSError:
+                continue
+            if not stat.S_ISREG(info.st_mode):
+                continue
+            if len(entries) >= MAX_INPUT_FILES:
+                raise SubmissionError(f"{folder}: more than {MAX_INPUT_FILES} files; is this the "
+                                      "right folder?")
+            entries.append(Entry(path.relative_to(folder).as_posix(), os.path.realpath(path), info.st_size,
+                                 _file_reader(path)))
+    return entries
+
+
+def _raise(exc):
+    raise SubmissionError(f"{exc.filename}: cannot list it ({exc.strerror or exc})")
+
+
+def is_zip(entry):
+    return entry.name.lower().endswith(".zip")
+
+
+def expand(entries, depth=0, budget=None):
+    """Replace each zip among ``entries`` by its members (named ``zipname/member``), bounded.
+
+    Returns ``(entries, notes)``; a zip that cannot be opened stays as it is (a file that is
+    not graded) and gets a note.
+    """
+    budget = budget if budget is not None else {"members": MAX_MEMBERS, "bytes": MAX_TOTAL_BYTES}
+    out, notes = [], []
+    for entry in entries:
+        if not is_zip(entry) or depth >= MAX_ZIP_DEPTH:
+            out.append(entry)
+            if is_zip(entry):
+                notes.append(f"{entry.name} was not opened (zips are opened {MAX_ZIP_DEPTH} deep at most)")
+            continue
+        if entry.size > budget["bytes"] or budget["members"] <= 0:
+            out.append(entry)
+            notes.append(f"{entry.name} was not opened (too large, or too many files already)")
+            continue
+        try:
+            data = entry.read()
+            if len(data) > reading.MAX_FILE_BYTES:
+                raise ValueError("too large")
+            budget["bytes"] -= len(data)
+            members, skipped = zip_entries(data, entry.origin, limit=budget["members"])
+        except (OSError, ValueError, zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError) as exc:
+            out.append(entry)
+            notes.append(f"{entry.name} could not be opened as a zip ({type(exc).__name__})")
+            continue
+        budget["members"] -= len(members)
+        if skipped:
+            notes.append(f"{entry.name}: only the first {len(members)} files were searched "
+                         f"({skipped} more)")
+        inner = [m.renamed(f"{entry.name}/{m.name}", late=entry.late) for m in members]
+        inner, more = expand(inner, depth + 1, budget)
+        out += inner
+        notes += more
+    return out, notes
