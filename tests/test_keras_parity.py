@@ -342,6 +342,11 @@ def _conv_example(h, w, kernel, strides, padding="same", dtype="float32", kind="
 @_conv_example(8, 8, (4, 4), 2, dtype="float64")  # even kernel: pad (1, 1)
 @_conv_example(5, 5, (2, 2), 1, kind="integers")  # stride 1, even kernel: pad (0, 1)
 @_conv_example(7, 7, (3, 3), 1, padding="valid", dtype="int64", kind="integers")
+# One output column with a column stride above 1: oneDNN's conv2d is wrong there (see below).
+@_conv_example(4, 3, (1, 2), (1, 3), padding="valid")
+@_conv_example(5, 2, (2, 2), (1, 2))
+@_conv_example(6, 4, (3, 3), (2, 3), padding="valid", dtype="float64")
+@_conv_example(3, 3, (2, 1), 3, kind="integers")
 def test_conv2d(case):
     x, kernel, bias = case.arrays()
     layer = keras.layers.Conv2D(case.c_out, case.kernel, strides=case.strides, padding=case.padding,
@@ -568,3 +573,47 @@ def test_committed_fixture_is_what_keras_computes(function, case):
     kwargs = {k: f32_as_f64(v) if isinstance(v, np.ndarray) else v for k, v in case.kwargs.items()}
     assert_close(got, case.expected, magnitude(function, *truth_args, **kwargs),
                  f"{function} fixture {case.label!r}: live Keras vs the committed expected output")
+
+
+# --- the oracle's own defect --------------------------------------------------------------
+
+ONEDNN_EXAMPLE = """
+import json, sys
+import numpy as np
+import tensorflow as tf
+rng = np.random.default_rng(0)
+x = rng.standard_normal((2, 4, 3, 1)).astype(np.float32)
+kernel = rng.standard_normal((1, 2, 1, 1)).astype(np.float32)
+out = tf.nn.conv2d(x, kernel, strides=(1, 3), padding="VALID").numpy()
+json.dump({"x": x.tolist(), "kernel": kernel.tolist(), "out": out.tolist(), "tf": tf.__version__}, sys.stdout)
+"""
+
+
+def test_the_oracle_runs_with_onednn_off():
+    """conftest.py turns oneDNN off for every test, before TensorFlow is imported."""
+    assert os.environ.get("TF_ENABLE_ONEDNN_OPTS") == "0"
+
+
+def test_onednn_conv2d_defect_is_still_there():
+    """TensorFlow 2.21's default oneDNN path computes conv2d wrongly when the output is one
+    column wide and the column stride is above 1 (issue 12's example: x (2, 4, 3, 1), a (1, 2)
+    kernel, strides (1, 3), 'valid'). Run with oneDNN on, in a subprocess (the only place a test
+    does so), it must still disagree with the reference; the parity tests and the fixtures run
+    with oneDNN off, and the student README tells students to set TF_ENABLE_ONEDNN_OPTS=0."""
+    import json
+    import subprocess
+    import sys
+
+    env = dict(os.environ, TF_ENABLE_ONEDNN_OPTS="1", TF_CPP_MIN_LOG_LEVEL="3")
+    run = subprocess.run([sys.executable, "-c", ONEDNN_EXAMPLE], env=env, capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    data = json.loads(run.stdout)
+    x, kernel = np.array(data["x"], np.float32), np.array(data["kernel"], np.float32)
+    expected = reference.conv2d(f32_as_f64(x), f32_as_f64(kernel), strides=(1, 3))
+    got = np.array(data["out"], np.float32)
+    scale = magnitude("conv2d", f32_as_f64(x), f32_as_f64(kernel), strides=(1, 3))
+    assert got.shape == expected.shape == (2, 4, 1, 1)
+    assert not allclose(got, expected, scale), (
+        f"TensorFlow {data['tf']} with oneDNN on now computes this conv2d right: the defect is "
+        "fixed, so this test and the README's TF_ENABLE_ONEDNN_OPTS=0 note for students can go")
