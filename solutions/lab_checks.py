@@ -14,11 +14,65 @@ This file is written once in ``solutions/`` and copied into each lab by
 """
 import math
 import pathlib
+import sys
+import traceback
 
 import numpy as np
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+
+def _no_local_constants():
+    """Hypothesis (6.131+) caches literals of the student's modules under ./.hypothesis and may
+    draw them: turn that off, so the checks write nothing into the lab folder and stay fixed."""
+    try:
+        from hypothesis.internal.conjecture import providers
+    except ImportError:
+        return
+    if hasattr(providers, "_get_local_constants") and hasattr(providers, "Constants"):
+        empty = providers.Constants()
+        providers._get_local_constants = lambda: empty
+
+
+_no_local_constants()
+
+# ---------------------------------------------------------------- the lab's set-up cell
+
+MIN_PYTHON = (3, 11)       # NumPy 2.4 and this lab's Hypothesis need it (otter-grader 7 needs 3.10)
+GRADER_NUMPY = "2.4.6"     # the NumPy that grades (pyproject.toml pins it); requirements.txt asks for 2.4.x
+
+
+def start_lab(notebook):
+    """The notebook's ``grader``: checks Python, NumPy and the lab's files, then starts otter.
+
+    Raises one clear error when the Python is too old or the lab's files are not next to the
+    notebook (say ``grader.check`` run from another folder), and warns when the NumPy differs
+    from the grader's major.minor (code that works under NumPy 1 may fail under NumPy 2). The
+    otter ``Notebook`` it returns writes no ``.OTTER_LOG``: the lab folder stays as handed out.
+    """
+    if sys.version_info < MIN_PYTHON:
+        raise RuntimeError(f"this lab needs Python {MIN_PYTHON[0]}.{MIN_PYTHON[1]} or newer; this notebook runs "
+                           f"Python {sys.version.split()[0]}: install a newer Python, then "
+                           "pip install -r requirements.txt")
+    folder = pathlib.Path(__file__).resolve().parent
+    missing = [name for name in (notebook, "tests") if not (folder / name).exists()]
+    if missing or pathlib.Path.cwd().resolve() != folder:
+        raise RuntimeError(f"open {notebook} from its lab folder ({folder}), next to lab_checks.py, tests/ and the "
+                           f"data file; {'missing there: ' + ', '.join(missing) if missing else 'this notebook runs in '}"
+                           f"{'' if missing else pathlib.Path.cwd()}")
+    if np.__version__.split(".")[:2] != GRADER_NUMPY.split(".")[:2]:
+        print(f"Warning: your NumPy is {np.__version__}, the grader runs NumPy {GRADER_NUMPY}: code that works here "
+              "may fail there (NumPy 2 changed some rules). Run pip install -r requirements.txt in this folder.")
+    import otter
+
+    class QuietNotebook(otter.Notebook):
+        """otter's Notebook without its event log file."""
+
+        def _log_event(self, *args, **kwargs):
+            pass
+
+    return QuietNotebook(str(folder / notebook), tests_dir=str(folder / "tests"))
+
 
 # Small, fixed and quiet: the same examples on every run, no example database on
 # the student's disk, and only our one-sentence message when something fails.
@@ -105,7 +159,7 @@ def call(fn, name, *args, **kwargs):
         out = None
     except Exception as exc:  # the student's bug, reported in one line
         raise AssertionError(
-            f"{name}({_describe(args, kwargs)}) raised {type(exc).__name__}: {exc}"
+            f"{name}({_describe(args, kwargs)}) raised {type(exc).__name__}: {exc}{_your_line(exc)}"
         ) from None
     if out is None or out is Ellipsis:
         raise AssertionError(f"{name} is not implemented yet: replace the ... in its body with your code.")
@@ -121,6 +175,16 @@ def call(fn, name, *args, **kwargs):
             "expected a NumPy array of numbers."
         )
     return out
+
+
+def _your_line(exc):
+    """' (at line 7: `b = float(bias)`)': the innermost line outside this file and NumPy."""
+    here = pathlib.Path(__file__).resolve()
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if pathlib.Path(f.filename).resolve() != here and "numpy" not in pathlib.Path(f.filename).parts]
+    if not frames or not frames[-1].line:
+        return ""
+    return f" (at line {frames[-1].lineno} of your code: `{frames[-1].line.strip()}`)"
 
 
 def implemented(fn, *args, **kwargs):
@@ -299,6 +363,41 @@ def check_softmax(softmax):
 
 # ---------------------------------------------------------------- week 9
 
+def same_padding(size, window, stride):
+    """TensorFlow's 'same' padding of one axis, (before, after): the total depends on the stride,
+    and when it is odd the extra cell goes after (bottom/right)."""
+    total = max((math.ceil(size / stride) - 1) * stride + window - size, 0)
+    return total // 2, total - total // 2
+
+
+def _row(values):
+    """A 1 x n image, (1, 1, n, 1)."""
+    return np.asarray(values, dtype=np.float64)[None, None, :, None]
+
+
+def _same_rule_by_hand(conv2d):
+    """Two rows worked by hand: where the odd padding goes, and that its total depends on the stride."""
+    got = call(conv2d, "conv2d", _row([1, 2, 3, 4]), _row([1, 1]).reshape(1, 2, 1, 1), padding="same")
+    expect_close(got.reshape(-1), [3, 5, 7, 4],
+                 "conv2d of the row [1, 2, 3, 4] with the 1x2 kernel [1, 1] and padding='same' should be "
+                 "[3, 5, 7, 4]: the one padding zero goes at the right (bottom/right), not the left ([1, 3, 5, 7])")
+    got = call(conv2d, "conv2d", _row([1, 2, 3, 4, 5, 6]), np.ones((1, 3, 1, 1)), strides=2, padding="same")
+    expect_close(got.reshape(-1), [6, 12, 11],
+                 "conv2d of the row [1, 2, 3, 4, 5, 6] with the kernel [1, 1, 1], strides=2 and padding='same' "
+                 "should be [6, 12, 11]: with stride 2 the total padding is (3 - 1) * 2 + 3 - 6 = 1 (it depends on "
+                 "the stride), one zero at the right; padding kernel - 1 = 2 zeros, one each side, gives [3, 9, 15]")
+
+
+def _float_for_integer_images(fn, name, *args, **kwargs):
+    """An integer image must give the same numbers as the same image in floats (no rounding)."""
+    image = np.array([[1, 2, 0], [3, 3, 1], [0, 1, 4]])
+    ints = call(fn, name, _nhwc(image), *args, **kwargs)
+    floats = call(fn, name, _nhwc(image.astype(np.float64)), *args, **kwargs)
+    expect_close(ints, floats,
+                 f"{name} of an integer image (dtype {image.dtype}) should give the same numbers as of the same "
+                 "image in floats; build the output as a float array (np.zeros(shape)), not np.zeros_like(x)")
+
+
 def check_conv2d(conv2d, dense=None):
     got = call(conv2d, "conv2d", _nhwc(LECTURE_IMAGE), LECTURE_DETECTOR[:, :, None, None])
     expect_shape("conv2d", got, (1, 5, 5, 1), "a 3x3 detector on a 7x7 image, stride 1, no padding: 7 - 3 + 1 = 5")
@@ -358,16 +457,22 @@ def check_conv2d(conv2d, dense=None):
                      f"conv2d should commute with shifts: cutting {sh * a} rows and {sw * b} columns off the image "
                      f"should cut {a} rows and {b} columns off the output (strides={strides})")
 
-    @given(conv_case(stride=1), st.data())
-    def same_is_zero_padding(c, data):
-        x, kernel, _, _ = c
-        odd = kernel[: kernel.shape[0] - 1 + kernel.shape[0] % 2, : kernel.shape[1] - 1 + kernel.shape[1] % 2]
-        ph, pw = odd.shape[0] // 2, odd.shape[1] // 2
-        framed = np.zeros((x.shape[0], x.shape[1] + 2 * ph, x.shape[2] + 2 * pw, x.shape[3]))
-        framed[:, ph:ph + x.shape[1], pw:pw + x.shape[2]] = x
-        expect_close(call(conv2d, "conv2d", x, odd, padding="same"), call(conv2d, "conv2d", framed, odd),
-                     f"with padding='same' and a {odd.shape[0]}x{odd.shape[1]} kernel, conv2d should equal "
-                     f"padding='valid' on the image framed by {ph} row(s) and {pw} column(s) of zeros")
+    @given(conv_case(padding="same"), st.integers(1, 4), st.integers(1, 4), st.data())
+    def same_is_valid_on_the_padded_image(c, kh, kw, data):
+        # Any kernel (even ones too) and any strides: 'same' is 'valid' on the image padded by
+        # TensorFlow's rule, whose total depends on the stride and whose odd cell goes last.
+        x, _, strides, _ = c
+        kernel = _ints(data.draw, (kh, kw, x.shape[3], 1), -2, 2)
+        (sh, sw), (h, w) = _pair(strides), x.shape[1:3]
+        pads = (same_padding(h, kh, sh), same_padding(w, kw, sw))
+        framed = np.pad(x, ((0, 0), pads[0], pads[1], (0, 0)))
+        expect_close(call(conv2d, "conv2d", x, kernel, strides=strides, padding="same"),
+                     call(conv2d, "conv2d", framed, kernel, strides=strides),
+                     f"with padding='same', strides={strides} and a {kh}x{kw} kernel on a {h}x{w} image, TensorFlow "
+                     f"pads {pads[0][0]} row(s) on top, {pads[0][1]} at the bottom, {pads[1][0]} column(s) on the left "
+                     f"and {pads[1][1]} on the right (total = max((ceil(size / stride) - 1) * stride + kernel - size, 0), "
+                     "which depends on the stride; the odd one goes at the bottom/right), so conv2d(x, k, "
+                     "padding='same') should equal conv2d(the padded image, k, padding='valid')")
 
     @given(conv_case(padding="valid", stride=1))
     def one_by_one_is_dense_per_pixel(c):
@@ -378,11 +483,13 @@ def check_conv2d(conv2d, dense=None):
         expect_close(call(conv2d, "conv2d", x, k), want,
                      "a 1x1 convolution should apply your dense layer to every pixel's channels")
 
+    _same_rule_by_hand(conv2d)
     for prop in (shape_from_formula, linear_in_kernel_and_input_bias_per_channel, one_hot_kernel_crops,
-                 translation_equivariant, same_is_zero_padding):
+                 translation_equivariant, same_is_valid_on_the_padded_image):
         run(prop)
     if implemented(dense, np.ones((1, 1)), np.ones((1, 1))):
         run(one_by_one_is_dense_per_pixel)
+    _float_for_integer_images(conv2d, "conv2d", np.full((2, 2, 1, 1), 0.5))
 
 
 def _check_pool(fn, name, other, other_name, lecture_valid, extra):
@@ -433,8 +540,30 @@ def _check_pool(fn, name, other, other_name, lecture_valid, extra):
                 f"strides={strides}, padding='{padding}'."
             )
 
-    for prop in (shape_from_formula, constant_stays_constant, scale_and_shift):
+    @given(pool_case(padding="same"))
+    def same_is_valid_on_the_padded_image(c):
+        x, pool, strides, _ = c
+        (ph, pw), (sh, sw) = _pair(pool), _pair(pool if strides is None else strides)
+        pads = ((0, 0), same_padding(x.shape[1], ph, sh), same_padding(x.shape[2], pw, sw), (0, 0))
+        where = (f"pool_size={pool}, strides={strides} on a {x.shape[1]}x{x.shape[2]} image: TensorFlow pads "
+                 f"{pads[1][0]} row(s) on top, {pads[1][1]} at the bottom, {pads[2][0]} column(s) on the left and "
+                 f"{pads[2][1]} on the right (the odd one at the bottom/right)")
+        same = call(fn, name, x, pool, strides=strides, padding="same")
+        if name == "max_pool2d":
+            want = call(fn, name, np.pad(x, pads, constant_values=-np.inf), pool, strides=strides)
+            rule = "padded with -inf (padded cells never win)"
+        else:
+            sums = call(fn, name, np.pad(x, pads), pool, strides=strides)
+            counts = call(fn, name, np.pad(np.ones(x.shape), pads), pool, strides=strides)
+            want = sums / counts
+            rule = "padded with zeros, divided by the share of real cells in each window"
+        expect_close(same, want, f"with padding='same', {where}; so {name}(x, padding='same') should equal "
+                                 f"{name}(the image {rule}, padding='valid')")
+
+    for prop in (shape_from_formula, constant_stays_constant, scale_and_shift, same_is_valid_on_the_padded_image):
         run(prop)
+    _float_for_integer_images(fn, name, 2, strides=1)
+    _float_for_integer_images(fn, name, 2, padding="same")
     if implemented(other, np.ones((1, 2, 2, 1)), 2):
         run(max_at_least_average)
     run(extra)

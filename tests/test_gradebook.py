@@ -114,8 +114,8 @@ def _bad_status(tmp, r8, r9, roster, manual):
 
 
 def _unknown_assignment(tmp, r8, r9, roster, manual):
-    simple_result(tmp / "r10", "alice", "week10", 1, 5)
-    return dict(results=[tmp / "r10"]), ["alice.json", "unknown assignment 'week10'", "week08, week09"]
+    simple_result(tmp / "r10", "alice", "week98", 1, 5)     # a lab no syllabus defines
+    return dict(results=[tmp / "r10"]), ["alice.json", "unknown assignment 'week98'", "week08, week09"]
 
 
 def _twice(tmp, r8, r9, roster, manual):
@@ -497,3 +497,60 @@ def test_cp1252_roster_gets_a_one_line_hint_with_the_line(tmp_path, capsys):
     assert code == 2 and err.count("\n") == 1 and "codec" not in err
     # "Müller" is on line 13 of the file, in cp1252 (byte 0xfc)
     assert "roster_cp1252.csv: line 13 is not UTF-8" in err and "CSV UTF-8" in err
+
+
+# ---- dlgrade grade: --syllabus and extra_data.late ----------------------------------------
+
+def test_grade_uses_the_terms_points(tmp_path, monkeypatch):
+    """`dlgrade grade --syllabus` grades against the term's points (week 9 worth 10 here)."""
+    from autograder import cli
+
+    monkeypatch.setenv(course.ENVIRONMENT, str(course.DEFAULT_SYLLABUS))   # restored afterwards
+    text = BUNDLED.replace("total_points = 105", "total_points = 110").replace(
+        'content = "Convolutional Neural Network (CNN) & CNN Labs"\ngraded_work = "In class hands-on"\npoints = 5',
+        'content = "Convolutional Neural Network (CNN) & CNN Labs"\ngraded_work = "In class hands-on"\npoints = 10')
+    path = syllabus(tmp_path, text)
+    ada = DATA.parent.parent.parent / "examples" / "class" / "week09" / "ada.py"
+    assert cli.main(["grade", "--assignment", "week09", "--jobs", "1", "--syllabus", str(path),
+                     "--out", str(tmp_path / "r"), str(ada)]) == 0
+    result = __import__("json").loads((tmp_path / "r" / "ada.json").read_text())
+    assert result["extra_data"]["max_score"] == 10 and result["score"] == 10
+    assert result["extra_data"]["options"]["syllabus"]          # a term's syllabus is part of the cache key
+    assert result["extra_data"]["late"] is None                  # a plain file: nobody knows when
+
+
+@pytest.fixture
+def utc():
+    """Local time = UTC (due dates without a timezone are local time), restored afterwards."""
+    import os
+    import time
+
+    old = os.environ.get("TZ")
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    yield
+    if old is None:
+        del os.environ["TZ"]
+    else:
+        os.environ["TZ"] = old
+    time.tzset()
+
+
+@pytest.mark.parametrize("name, marker, submitted_at, expected", [
+    ("doejane_LATE_123456_7890123_week09.ipynb", None, None, True),       # Canvas's marker
+    ("doejane_123456_7890123_week09.ipynb", None, None, False),           # Canvas, no marker: on time
+    ("week09.ipynb", True, None, True),                                   # intake's Submission.late
+    ("week09.ipynb", None, "2027-05-01T00:00:00", True),                  # after 2027-04-30T23:59
+    ("week09.ipynb", None, "2027-04-30T23:58:00", False),
+    ("week09.ipynb", None, "2027-04-30 23:00:00.123 -0700", True),        # Gradescope's format, UTC-7
+    ("week09.ipynb", None, "not a time", None),
+    ("week09.ipynb", None, None, None),
+])
+def test_late_is_true_false_or_unknown(name, marker, submitted_at, expected, utc):
+    import types
+
+    from autograder import grade
+
+    submission = types.SimpleNamespace(path=__import__("pathlib").Path("/x") / name, late=marker,
+                                       submitted_at=submitted_at)
+    assert grade._late(submission, "week09")[0] is expected

@@ -8,6 +8,7 @@ venv's ``dlgrade`` on the PATH (setup.sh's apt/pip install is not run, only synt
 import json
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 import sys
@@ -39,7 +40,7 @@ def gradescope_zip(tmp_path_factory):
     return out
 
 
-def simulate(zip_path, tmp_path, files):
+def simulate(zip_path, tmp_path, files, metadata=None, path_first=None):
     """Unzip into <tmp>/autograder/source, submit ``files`` ({name: text}), run run_autograder."""
     root = tmp_path / "autograder"
     for sub in ("source", "submission", "results"):
@@ -47,8 +48,12 @@ def simulate(zip_path, tmp_path, files):
     with zipfile.ZipFile(zip_path) as zf:
         zf.extractall(root / "source")
     for name, text in files.items():
+        (root / "submission" / name).parent.mkdir(parents=True, exist_ok=True)
         (root / "submission" / name).write_text(text)
-    env = dict(os.environ, DLGRADE_GRADESCOPE_ROOT=str(root), PATH=f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}")
+    if metadata is not None:
+        (root / "submission_metadata.json").write_text(json.dumps(metadata))
+    path = os.pathsep.join(str(p) for p in (path_first, VENV_BIN, os.environ["PATH"]) if p)
+    env = dict(os.environ, DLGRADE_GRADESCOPE_ROOT=str(root), PATH=path)
     proc = subprocess.run(["bash", str(root / "source" / "run_autograder")], env=env,
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
@@ -121,7 +126,7 @@ def test_prefers_the_assignment_notebook_over_other_files(gradescope_zip, tmp_pa
 def test_empty_submission_scores_zero_with_a_message(gradescope_zip, tmp_path):
     result = simulate(gradescope_zip, tmp_path, {"answers.pdf": "not code"})
     assert result["score"] == 0 and result["tests"] == []
-    assert "No notebook (.ipynb) or Python file (.py)" in result["output"]
+    assert "No notebook (.ipynb) or Python file (.py) was found, only: answers.pdf" in result["output"]
 
 
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
@@ -142,3 +147,93 @@ def test_grader_failure_scores_zero_with_a_message(gradescope_zip, tmp_path):
     subprocess.run(["bash", str(root / "source" / "run_autograder")], env=env, capture_output=True, timeout=60, check=True)
     result = json.loads((root / "results" / "results.json").read_text())
     assert result["score"] == 0 and "could not run on week09.py" in result["output"]
+
+
+@pytest.fixture(scope="module")
+def hidden_zip(tmp_path_factory):
+    out = tmp_path_factory.mktemp("zip") / "week09-hidden.zip"
+    assert cli.main(["gradescope", "--assignment", "week09", "--out", str(out), "--visibility", "hidden"]) == 0
+    return out
+
+
+FUNCTION_SCORE = re.compile(r"(conv2d|max_pool2d|avg_pool2d|flatten|cnn_forward)\s*\d")
+
+
+def test_visible_by_default_shows_hints_and_names_the_file(gradescope_zip, tmp_path):
+    result = simulate(gradescope_zip, tmp_path, {"my_lab.py": PARTLY_DONE})
+    assert result["visibility"] == "visible" and {t["visibility"] for t in result["tests"]} == {"visible"}
+    failed = [t for t in result["tests"] if t["status"] == "failed"]
+    assert failed and all(t["output"] for t in failed)            # the hints are there at once
+    first = result["output"].splitlines()[0]
+    assert first == "Graded: my_lab.py (the only .py file)."
+    assert FUNCTION_SCORE.search(result["output"])                # per-function scores: visible
+    assert result["extra_data"]["file"] == "my_lab.py"
+
+
+def test_hidden_output_states_no_test_or_function_score(hidden_zip, tmp_path):
+    result = simulate(hidden_zip, tmp_path, {"my_lab.py": PARTLY_DONE})
+    assert 0 < result["score"] < 5                               # graded as usual
+    assert result["visibility"] == "hidden" and {t["visibility"] for t in result["tests"]} == {"hidden"}
+    assert not FUNCTION_SCORE.search(result["output"]), result["output"]
+    assert "points" not in result["output"] and "/ 5" not in result["output"]
+    assert "not shown on Gradescope" in result["output"]
+
+
+@pytest.mark.parametrize("files, graded, passed_over", [
+    ({"week09.ipynb": "NB", "stub.ipynb": "NB", "notes.py": "x = 1\n"}, "week09.ipynb", "notes.py, stub.ipynb"),
+    ({"answers.ipynb": "NB", "lab_checks.py": "x = 1\n", "digits.npz": "",
+      ".ipynb_checkpoints/answers-checkpoint.ipynb": "NB", "tests/conv2d.py": "x = 1\n"}, "answers.ipynb", None),
+])
+def test_the_file_graded_and_the_files_passed_over_are_named(gradescope_zip, tmp_path, files, graded, passed_over):
+    stub = (ROOT / "assignments" / "week09" / "week09.ipynb").read_text()
+    result = simulate(gradescope_zip, tmp_path, {k: stub if v == "NB" else v for k, v in files.items()})
+    assert result["extra_data"]["file"] == graded
+    lines = result["output"].splitlines()
+    assert lines[0].startswith(f"Graded: {graded} (")
+    if passed_over:
+        assert lines[1] == f"Not graded: {passed_over}."
+    else:
+        assert not lines[1].startswith("Not graded")               # shipped files are never candidates
+
+
+def test_two_notebooks_and_no_rule_scores_zero_naming_them(gradescope_zip, tmp_path):
+    result = simulate(gradescope_zip, tmp_path, {"a.ipynb": "{}", "b.ipynb": "{}"})
+    assert result["score"] == 0 and result["tests"] == []
+    assert "a.ipynb, b.ipynb" in result["output"] and "week09.ipynb" in result["output"]
+
+
+def test_isolation_level_and_visibility_reach_dlgrade_grade(tmp_path):
+    out = tmp_path / "iso.zip"
+    assert cli.main(["gradescope", "--assignment", "week09", "--out", str(out),
+                     "--visibility", "after_due_date", "--isolation", "uid"]) == 0
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir()
+    (fake_bin / "dlgrade").write_text(f"#!/bin/sh\necho \"$@\" > {tmp_path / 'args.txt'}\nexit 3\n")
+    (fake_bin / "dlgrade").chmod(0o755)
+    result = simulate(out, tmp_path, {"week09.py": "x = 1\n"}, path_first=fake_bin)
+    args = (tmp_path / "args.txt").read_text().split()
+    assert args[:3] == ["grade", "--assignment", "week09"]
+    assert args[args.index("--isolation") + 1] == "uid"
+    assert args[args.index("--visibility") + 1] == "after_due_date"
+    assert result["score"] == 0 and "could not run on week09.py" in result["output"]
+
+
+def test_bad_visibility_or_isolation_is_one_line(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["gradescope", "--assignment", "week09", "--visibility", "soon"])
+    assert cli.main(["gradescope", "--assignment", "week09", "--out", str(tmp_path / "x.zip"),
+                     "--isolation", "uid; rm -rf /"]) == 2
+    assert capsys.readouterr().err.count("\n") >= 1
+
+
+def test_late_from_gradescope_metadata(tmp_path):
+    from autograder.labs import gradescope_run
+
+    (tmp_path / "submission_metadata.json").write_text(json.dumps(
+        {"created_at": "2027-05-01T10:00:00.000000-07:00", "assignment": {"due_date": "2027-04-30T23:59:00-07:00"}}))
+    assert gradescope_run.submission_time(tmp_path) == ("2027-05-01T10:00:00-07:00", True)
+    (tmp_path / "submission_metadata.json").write_text(json.dumps(
+        {"created_at": "2027-04-30T10:00:00-07:00", "assignment": {"due_date": "2027-04-30T23:59:00-07:00"}}))
+    assert gradescope_run.submission_time(tmp_path)[1] is False
+    (tmp_path / "submission_metadata.json").write_text(json.dumps({"created_at": "2027-04-30T10:00:00-07:00"}))
+    assert gradescope_run.submission_time(tmp_path)[1] is None

@@ -307,3 +307,251 @@ def test_notebooks_need_neither_tensorflow_nor_matplotlib(name, monkeypatch, cap
         exec(helper[0], namespace)
         namespace["show"]([np.eye(2)], ["identity"])
         assert "identity" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------- dlgrade build runs the checks
+
+def _copy_solutions(tmp_path):
+    import shutil
+
+    copy = tmp_path / "solutions"
+    shutil.copytree(SOLUTIONS, copy, ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
+    return copy
+
+
+def test_build_fails_when_a_public_check_fails_on_the_solution(tmp_path, capsys):
+    """A check with a NameError (the bug that once shipped) stops the build, names the check,
+    and nothing is written; `--check` fails the same way."""
+    from autograder import cli
+
+    solutions = _copy_solutions(tmp_path)
+    checks = solutions / "lab_checks.py"
+    checks.write_text(checks.read_text().replace(
+        "def check_relu(relu):\n", "def check_relu(relu):\n    np.asarry(relu)\n", 1))
+    out = tmp_path / "assignments"
+    assert cli.main(["build", "--lab", "week08", "--out", str(out), "--solutions", str(solutions)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "public check 'relu' fails on the solution" in err, err
+    assert "asarry" in err and not out.exists()
+    assert cli.main(["build", "--check", "--lab", "week08", "--out", str(ASSIGNMENTS), "--solutions", str(solutions)]) == 2
+
+
+def test_build_runs_the_checks_without_tensorflow(tmp_path, capsys):
+    from autograder import cli
+
+    solutions = _copy_solutions(tmp_path)
+    master = solutions / "week08" / "week08.ipynb"
+    nb = nbformat.read(master, as_version=4)
+    nb.cells.insert(1, nbformat.v4.new_code_cell("import tensorflow as tf"))
+    nbformat.write(nb, master)
+    assert cli.main(["build", "--lab", "week08", "--out", str(tmp_path / "out"), "--solutions", str(solutions)]) == 2
+    err = capsys.readouterr().err
+    assert "fails (ImportError: the public checks must not need TensorFlow)" in err, err
+
+
+def test_running_the_master_does_not_make_the_build_stale(tmp_path, capsys):
+    """A master saved after Run All in Jupyter (outputs, counts, timing metadata, the
+    language version) builds the same student notebook as the committed one."""
+    from autograder import cli
+
+    solutions = _copy_solutions(tmp_path)
+    master = solutions / "week08" / "week08.ipynb"
+    nb = nbformat.read(master, as_version=4)
+    nb.metadata["language_info"] = {"name": "python", "version": "3.11.9", "mimetype": "text/x-python"}
+    nb.metadata["widgets"] = {"state": {}}
+    for n, cell in enumerate(c for c in nb.cells if c.cell_type == "code"):
+        cell.execution_count = n + 1
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=f"run {n}\n")]
+        cell.metadata["execution"] = {"iopub.execute_input": "2027-04-16T10:00:00.000Z",
+                                      "shell.execute_reply": "2027-04-16T10:00:01.000Z"}
+        cell.metadata["scrolled"] = True
+    nbformat.write(nb, master)
+    code = cli.main(["build", "--check", "--lab", "week08", "--out", str(ASSIGNMENTS), "--solutions", str(solutions)])
+    assert code == 0, capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- checks that teach, never wrong
+
+CORPUS = ROOT / "tests" / "corpus"
+STUDENT_CASES = ROOT / "tests" / "data" / "student_cases"  # from the student-side trial (issue 11)
+
+
+def _functions_of(path):
+    """The functions a corpus submission defines (our own files, run in-process), its cells
+    cleaned of magics and run statement by statement as the grader does."""
+    from autograder import submissions
+
+    names = {"__name__": "submission"}
+    for cell in submissions.load(path).cells:
+        for statement in ast.parse(cell.source).body:
+            try:
+                exec(compile(ast.Module(body=[statement], type_ignores=[]), str(path), "exec"), names)
+            except Exception:  # noqa: BLE001 - a demo line (data file, matplotlib); the functions remain
+                pass
+    return names
+
+
+def _run_check(name, fns):
+    extra = {"conv2d": {"dense": fns.get("dense")}, "max_pool2d": {"avg_pool2d": fns.get("avg_pool2d")},
+             "avg_pool2d": {"max_pool2d": fns.get("max_pool2d")}}.get(name, {})
+    lab_checks.CHECKS[name](fns[name], **extra)
+
+
+CORRECT = sorted(p for week in LABS for p in (CORPUS / week / "correct").iterdir() if p.suffix in (".py", ".ipynb"))
+
+
+@pytest.mark.parametrize("path", CORRECT, ids=[f"{p.parent.parent.name}/{p.name}" for p in CORRECT])
+def test_public_checks_never_fail_code_the_hidden_tests_pass(path, monkeypatch):
+    """Every correct corpus submission (full marks from the hidden tests, test_corpus proves it)
+    passes every public check of its functions, each in under a second."""
+    monkeypatch.chdir(SOLUTIONS / "week09")
+    fns = _functions_of(path)
+    checked = 0
+    for name in lab_checks.CHECKS:
+        if name in fns:
+            start = time.perf_counter()
+            with np.errstate(all="ignore"):
+                _run_check(name, fns)
+            assert time.perf_counter() - start < 1.0, f"the {name} check took over a second on {path.name}"
+            checked += 1
+    assert checked >= 3
+
+
+# (file, function, words of the public check's failure): each passed the old public checks
+# (or gave no line) while the hidden tests failed it.
+TRIAL = [
+    ("conv_same_k_minus_1.py", "conv2d", "it depends on the stride"),
+    ("conv_same_top_heavy.py", "conv2d", "goes at the right (bottom/right), not the left"),
+    ("conv_flipped.py", "conv2d", "lecture's feature map"),
+    ("conv_channel0_only.py", "conv2d", "input channel 1"),
+    ("dense_if_bias.py", "dense", "(at line 18 of your code: `if bias:`)"),
+]
+
+
+@pytest.mark.parametrize("case", TRIAL, ids=[c[0] for c in TRIAL])
+def test_public_checks_teach_the_rules_the_trial_missed(case, monkeypatch):
+    file, name, words = case
+    monkeypatch.chdir(SOLUTIONS / "week09")
+    fns = _functions_of(STUDENT_CASES / file)
+    with pytest.raises(AssertionError) as failure:
+        _run_check(name, fns)
+    assert words in str(failure.value)
+    assert "\n" not in str(failure.value)
+
+
+def _rounding(fn):
+    def wrapped(x, *args, **kwargs):
+        out = fn(x, *args, **kwargs)
+        return np.trunc(out).astype(np.asarray(x).dtype) if np.asarray(x).dtype.kind in "iu" else out
+    return wrapped
+
+
+def _same_top_heavy_pool(fn):
+    def wrapped(x, pool_size=2, strides=None, padding="valid"):
+        if padding != "same":
+            return fn(x, pool_size, strides, padding)
+        x = np.asarray(x, dtype=float)
+        (ph, pw) = (pool_size, pool_size) if isinstance(pool_size, int) else pool_size
+        s = pool_size if strides is None else strides
+        (sh, sw) = (s, s) if isinstance(s, int) else s
+        pads = [lab_checks.same_padding(n, k, st)[::-1] for n, k, st in zip(x.shape[1:3], (ph, pw), (sh, sw))]
+        fill = -np.inf if fn is reference.max_pool2d else 0.0
+        out = fn(np.pad(x, ((0, 0), *pads, (0, 0)), constant_values=fill), (ph, pw), (sh, sw))
+        if fn is reference.avg_pool2d:
+            out = out / fn(np.pad(np.ones(x.shape), ((0, 0), *pads, (0, 0))), (ph, pw), (sh, sw))
+        return out
+    return wrapped
+
+
+@pytest.mark.parametrize("name, buggy, words", [
+    ("conv2d", _rounding(reference.conv2d), ("integer image",)),
+    # the lecture's feature map is an integer image, and its 'same' pooling has a half window at the end
+    ("avg_pool2d", _rounding(reference.avg_pool2d), ("integer image", "lecture's feature map")),
+    ("max_pool2d", _same_top_heavy_pool(reference.max_pool2d), ("bottom/right", "lecture's feature map")),
+    ("avg_pool2d", _same_top_heavy_pool(reference.avg_pool2d), ("bottom/right",)),
+], ids=["conv-int-output", "avg-int-output", "max-same-top-heavy", "avg-same-top-heavy"])
+def test_public_checks_catch_integer_output_and_pools_same_rule(name, buggy, words):
+    fns = {n: getattr(reference, n) for n in lab_checks.CHECKS}
+    fns[name] = buggy
+    with np.errstate(all="ignore"), pytest.raises(AssertionError) as failure:
+        _run_check(name, fns)
+    assert any(w in str(failure.value) for w in words), str(failure.value)
+
+
+def test_pools_same_property_names_the_padding():
+    """The new 'same' property alone (not the lecture's example) catches top-heavy pooling."""
+    fns = {n: getattr(reference, n) for n in lab_checks.CHECKS}
+    buggy = _same_top_heavy_pool(reference.max_pool2d)
+    # right on the lecture's 5x5 map, top-heavy everywhere else
+    with pytest.raises(AssertionError) as failure:
+        lab_checks.check_max_pool2d(lambda x, pool_size=2, strides=None, padding="valid":
+                                    reference.max_pool2d(x, pool_size, strides, padding)
+                                    if not (padding == "same" and np.shape(x)[1:3] != (5, 5))
+                                    else buggy(x, pool_size, strides, padding), fns["avg_pool2d"])
+    assert "TensorFlow pads" in str(failure.value) and "bottom/right" in str(failure.value)
+
+
+def test_the_lab_installs_what_the_grader_runs():
+    """requirements.txt: a Jupyter front end and kernel, and NumPy of the grader's major.minor."""
+    import re
+    text = (SOLUTIONS / "requirements.txt").read_text()
+    pinned = re.search(r'"numpy==([\d.]+)"', (ROOT / "pyproject.toml").read_text()).group(1)
+    assert lab_checks.GRADER_NUMPY == pinned == np.__version__
+    major, minor = pinned.split(".")[:2]
+    assert f"numpy>={major}.{minor},<{major}.{int(minor) + 1}" in text
+    for package in ("jupyterlab", "ipykernel", "otter-grader", "hypothesis"):
+        assert re.search(rf"^{package}\b", text, re.M), package
+    assert "Python 3.11" in text and lab_checks.MIN_PYTHON == (3, 11)
+    for name in LABS:
+        assert (ASSIGNMENTS / name / "requirements.txt").read_text() == text
+
+
+@pytest.mark.parametrize("name", LABS)
+def test_notebook_opens_with_a_setup_cell_and_closes_with_submit_instructions(name):
+    cells = nbformat.read(ASSIGNMENTS / name / f"{name}.ipynb", as_version=4).cells
+    setup = next(c for c in cells if c.cell_type == "code")
+    assert "sys.version_info < (3, 11)" in setup.source and f'start_lab("{name}.ipynb")' in setup.source
+    assert "import otter" not in setup.source  # started by lab_checks.start_lab, without its log file
+    closing = cells[-1]
+    assert closing.cell_type == "markdown" and "Restart & Run All" in closing.source
+    assert f"submit this file: `{name}.ipynb`" in closing.source
+
+
+def test_setup_refuses_a_folder_without_the_labs_files(tmp_path, monkeypatch):
+    """grader.check outside the lab folder: one clear sentence instead of "Test relu not found"."""
+    import importlib.util
+    import shutil
+
+    lab = tmp_path / "week09"
+    shutil.copytree(ASSIGNMENTS / "week09", lab)
+    spec = importlib.util.spec_from_file_location("lab_checks_copy", lab / "lab_checks.py")
+    copy = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(copy)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    with pytest.raises(RuntimeError, match=r"open week09.ipynb from its lab folder .* this notebook runs in"):
+        copy.start_lab("week09.ipynb")
+    shutil.rmtree(lab / "tests")
+    monkeypatch.chdir(lab)
+    with pytest.raises(RuntimeError, match=r"missing there: tests"):
+        copy.start_lab("week09.ipynb")
+
+
+def test_setup_starts_otter_without_writing_into_the_lab_folder(tmp_path, monkeypatch):
+    import importlib.util
+    import shutil
+
+    lab = tmp_path / "week08"
+    shutil.copytree(ASSIGNMENTS / "week08", lab)
+    before = sorted(p.relative_to(lab) for p in lab.rglob("*"))
+    monkeypatch.chdir(lab)
+    monkeypatch.syspath_prepend(str(lab))
+    spec = importlib.util.spec_from_file_location("lab_checks", lab / "lab_checks.py")
+    copy = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(copy)
+    grader = copy.start_lab("week08.ipynb")
+    result = grader.check("relu", global_env={"relu": reference.relu, "np": np})
+    assert "All test cases passed" in repr(result) or "passed" in str(result)
+    after = sorted(p.relative_to(lab) for p in lab.rglob("*") if "__pycache__" not in p.parts)
+    assert after == before  # no .OTTER_LOG, no .hypothesis/

@@ -243,3 +243,116 @@ def test_unwritable_out_is_one_line(klass, capsys):
     assert cli.main(["report", "--out", str(tmp / "a-file"), str(r8)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("dlgrade report: error: cannot write the report") and err.count("\n") == 1
+
+
+# ---- not graded yet, totals so far, counts, late work -------------------------------------
+
+def test_unscored_weeks_are_not_graded_yet_not_zero(klass):
+    tmp, r8, r9, roster, manual = klass
+    assert report(tmp, "--roster", roster, "--manual", manual, r8, r9) == 0
+    dan = (tmp / "out" / "feedback" / "dan.html").read_text()
+    # week10 is graded by nobody yet; week08 is graded for others, dan has no result
+    nxt = dan.split("<td>week10</td>")[1].split("</tr>")[0]
+    assert "not graded yet" in nxt and ">0<" not in nxt
+    assert "missing (counts 0)" in dan.split("<td>week08</td>")[1].split("</tr>")[0]
+    # totals so far: graded weeks are week08 (10), week09 (5), week17 (30) -> 45 possible so far
+    assert "Total so far (weeks graded so far)</td><td class=\"num\">0</td><td class=\"num\">45</td>" in dan
+    assert "51 / 105" not in dan
+    text = (tmp / "out" / "report.html").read_text()
+    week10 = text.split("<td>week10</td>")[1].split("</tr>")[0]
+    assert "not graded yet" in week10
+
+
+def test_feedback_counts_say_what_they_count(klass):
+    tmp, r8, r9, roster, manual = klass
+    assert report(tmp, "--roster", roster, "--manual", manual, r8, r9) == 0
+    alice = (tmp / "out" / "feedback" / "alice.html").read_text()
+    # week08: relu passed; dense wrong; softmax timed out -> 1 of 3 tests, 1 of 3 functions; 3 of 10 raw
+    assert "raw score 3 of 10;" in alice and "1 of 3 tests passed;" in alice
+    assert "1 of 3 functions passed all their tests" in alice
+
+
+def _late_class(tmp_path, policy=""):
+    r9 = tmp_path / "r9"
+    for student, late, submitted in (("ann", True, "2027-05-02T09:00:00"), ("ben", True, None),
+                                     ("cat", False, "2027-04-29T09:00:00"), ("dov", None, None)):
+        path = simple_result(r9, student, "week09", 4, 5)
+        data = __import__("json").loads(path.read_text())
+        data["extra_data"]["late"] = late
+        if submitted:
+            data["extra_data"]["submitted_at"] = submitted
+        path.write_text(__import__("json").dumps(data))
+    syllabus = tmp_path / "term.toml"
+    from autograder import course
+    syllabus.write_text(course.DEFAULT_SYLLABUS.read_text() + policy)
+    return r9, syllabus
+
+
+def test_late_work_is_listed_and_the_policy_has_its_own_column(tmp_path):
+    r9, syllabus = _late_class(tmp_path, "\n[late_policy]\nper_day = 0.1\nmax = 0.5\n")
+    assert cli.main(["report", "--out", str(tmp_path / "out"), "--syllabus", str(syllabus), str(r9)]) == 0
+    text = (tmp_path / "out" / "report.html").read_text()
+    late = text.split('id="late"')[1].split('id="missing"')[0]
+    assert late.count('class="late-row"') == 2 and "cat" not in late and "dov" not in late
+    # ann: due 2027-04-30T23:59, submitted 05-02 09:00 -> 2 started days -> 4 * (1 - 0.2) = 3.2
+    ann = late.split("feedback/ann.html")[1].split("</tr>")[0]
+    assert '<td class="num">2</td><td class="num">4</td><td class="num">3.2</td>' in ann.replace("\n", "").replace("  ", "")
+    ben = late.split("feedback/ben.html")[1].split("</tr>")[0]
+    assert "unknown (Canvas LATE marker)" in ben and "not applied: time unknown" in ben
+    # the gradebook keeps the raw score
+    rows = read_csv(tmp_path / "out" / "gradebook.csv")
+    header = rows[0]
+    assert {r[0]: r[header.index("week09")] for r in rows[2:]}["ann"] == "4"
+    assert "loses 10% per started day, at most 50%" in late
+
+
+def test_late_work_without_a_policy_is_only_listed(tmp_path):
+    r9, syllabus = _late_class(tmp_path)
+    assert cli.main(["report", "--out", str(tmp_path / "out"), str(r9)]) == 0
+    late = (tmp_path / "out" / "report.html").read_text().split('id="late"')[1].split('id="missing"')[0]
+    assert "The syllabus states no late policy" in late and "After late policy" not in late
+    assert late.count('class="late-row"') == 2
+
+
+def test_a_canvas_zip_and_a_folder_meet_in_one_report(tmp_path):
+    """The real path: two members of a Canvas zip (one LATE) graded by `dlgrade grade`, week 8
+    from a folder, the bundled roster (with canvas_id) and manual scores: one row each."""
+    import zipfile
+    from pathlib import Path
+
+    data = Path(__file__).parent / "data" / "gradebook"
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    small = tmp_path / "canvas.zip"
+    with zipfile.ZipFile(data / "canvas_week09_submissions.zip") as src, zipfile.ZipFile(small, "w") as dst:
+        for name in ("lovelaceada_104001_5550001_week09.ipynb", "murphydara_LATE_104004_5550004_week09.ipynb"):
+            dst.writestr(name, src.read(name))
+    assert cli.main(["grade", "--assignment", "week09", "--jobs", "1", "--out", str(tmp_path / "r9"), str(small)]) == 0
+    assert cli.main(["grade", "--assignment", "week08", "--jobs", "1", "--out", str(tmp_path / "r8"),
+                     str(examples / "class" / "week08" / "ada.py")]) == 0
+    import json
+    lates = {s: json.loads((tmp_path / "r9" / f"{s}.json").read_text())["extra_data"]["late"]
+             for s in ("104001", "104004")}
+    assert lates == {"104001": False, "104004": True}
+    assert cli.main(["report", "--out", str(tmp_path / "out"), "--roster", str(examples / "roster.csv"),
+                     "--manual", str(examples / "manual.csv"), str(tmp_path / "r8"), str(tmp_path / "r9")]) == 0
+    rows = read_csv(tmp_path / "out" / "gradebook.csv")
+    book = {r[0]: dict(zip(rows[0], r)) for r in rows[2:]}
+    assert len(book) == 14 and "104001" not in book
+    assert (book["ada"]["week08"], book["ada"]["week09"], book["ada"]["week12"]) == ("10", "5", "9.5")
+    late = (tmp_path / "out" / "report.html").read_text().split('id="late"')[1].split('id="missing"')[0]
+    assert "feedback/dara.html" in late and "feedback/ada.html" not in late
+
+
+def test_missing_lists_students_without_a_result_and_those_with_nothing_gradable(klass):
+    tmp, r8, r9, roster, manual = klass
+    write_result(r9, "dan", "week09", [make_test("conv2d", "1.1", 0, 3.75, "no submission"),
+                                      make_test("cnn_forward", "5.1", 0, 1.25, "no submission")],
+                 output="no notebook (.ipynb) or Python file (.py) was found, only: lab9.pdf")
+    assert report(tmp, "--roster", roster, "--manual", manual, r8, r9) == 0
+    missing = (tmp / "out" / "report.html").read_text().split('id="missing"')[1].split('id="students"')[0]
+    # week08: bob and dan have no result; week09: 2001 has none, dan's holds no gradable file
+    week08 = missing.split("<h3>week08")[1].split("<h3>")[0]
+    assert "2 of 4 students without a result" in week08 and "feedback/bob.html" in week08
+    week09 = missing.split("<h3>week09")[1]
+    assert "1 of 4 students without a result, 1 with nothing gradable" in week09
+    assert "only: lab9.pdf" in week09 and "feedback/2001.html" in week09

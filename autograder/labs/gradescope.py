@@ -1,19 +1,29 @@
 """``dlgrade gradescope``: a Gradescope autograder zip for one lab.
 
     dlgrade gradescope --assignment week09 --out week09-gradescope.zip
+                       [--visibility VISIBILITY] [--isolation LEVEL]
 
 The zip holds ``setup.sh`` (installs Python and this kit, core dependencies only),
-``run_autograder`` (grades ``/autograder/submission`` with ``dlgrade grade`` and writes
-``/autograder/results/results.json``) and ``dlgrade/``, a copy of the kit's source. Upload
-it as a "Zip file upload" autograder. The zip is byte-for-byte reproducible.
+``run_autograder`` (grades ``/autograder/submission`` with ``dlgrade grade`` through
+``gradescope_run`` and writes ``/autograder/results/results.json``) and ``dlgrade/``, a copy
+of the kit's source. Upload it as a "Zip file upload" autograder. The zip is byte-for-byte
+reproducible.
+
+``--visibility`` is Gradescope's test visibility (``visible``: students see each test's
+hints as soon as they submit, the point of an in-class lab; ``after_due_date``,
+``after_published``, ``hidden``). The top-level output obeys it: unless tests are visible it
+names no per-test or per-function score. ``--isolation`` is passed to ``dlgrade grade``.
 """
 import pathlib
+import re
 import sys
 import zipfile
 
 SOURCE_ITEMS = ("pyproject.toml", "README.md", "autograder", "reference")  # what pip needs to install the kit
 SKIP = ("__pycache__", ".pyc", ".egg-info")
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # zip timestamps: the same bytes on every build
+VISIBILITIES = ("visible", "after_due_date", "after_published", "hidden")   # Gradescope's
+_LEVEL = re.compile(r"^[A-Za-z0-9+_.-]+$")   # an isolation level name, safe inside the script
 
 
 def add_arguments(parser):
@@ -21,6 +31,11 @@ def add_arguments(parser):
                         help="the lab to grade, as named in the syllabus (e.g. week09)")
     parser.add_argument("--out", type=pathlib.Path, metavar="ZIP",
                         help="the zip to write (default: <assignment>-gradescope.zip)")
+    parser.add_argument("--visibility", choices=VISIBILITIES, default="visible",
+                        help="when students see the tests' results and hints (Gradescope's "
+                             "visibility; default: visible, so hints show during the lab)")
+    parser.add_argument("--isolation", metavar="LEVEL",
+                        help="passed to `dlgrade grade --isolation` (accept a weaker sandbox level)")
     parser.add_argument("--source", type=pathlib.Path, metavar="DIR",
                         help="the kit's source tree to bundle (default: the one this dlgrade runs from)")
 
@@ -51,14 +66,19 @@ def source_files(root):
     return sorted(files)
 
 
-def write_zip(assignment, out, source=None):
+def write_zip(assignment, out, source=None, visibility="visible", isolation=None):
     from . import gradescope_scripts as scripts
 
+    if visibility not in VISIBILITIES:
+        raise ValueError(f"unknown visibility {visibility!r} (one of: {', '.join(VISIBILITIES)})")
+    if isolation and not _LEVEL.match(isolation):
+        raise ValueError(f"isolation level {isolation!r} is not a level name")
     root = kit_source(source)
     out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w") as zf:
         _add(zf, "setup.sh", scripts.SETUP_SH, executable=True)
-        _add(zf, "run_autograder", scripts.RUN_AUTOGRADER.format(assignment=assignment), executable=True)
+        _add(zf, "run_autograder", scripts.RUN_AUTOGRADER.format(
+            assignment=assignment, visibility=visibility, isolation=isolation or ""), executable=True)
         for name, path in source_files(root):
             _add(zf, name, path.read_bytes())
     return out
@@ -69,11 +89,12 @@ def run(args):
 
     try:
         lab = course.load().lab(args.assignment)
-        out = write_zip(lab.name, args.out or pathlib.Path(f"{lab.name}-gradescope.zip"), args.source)
+        out = write_zip(lab.name, args.out or pathlib.Path(f"{lab.name}-gradescope.zip"), args.source,
+                        visibility=args.visibility, isolation=args.isolation)
     except (KeyError, ValueError, OSError) as exc:
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"dlgrade gradescope: {message}", file=sys.stderr)
         return 2
-    print(f"wrote {out}: upload it as the Gradescope autograder of {lab.name} ({lab.points} points; "
-          "base image Ubuntu 24.04 recommended)")
+    print(f"wrote {out}: upload it as the Gradescope autograder of {lab.name} ({lab.points:g} points; "
+          f"tests {args.visibility}; base image Ubuntu 24.04 recommended)")
     return 0

@@ -3,8 +3,9 @@
 Gradescope unpacks the zip into ``/autograder/source``, runs ``setup.sh`` once to build
 the image, and runs ``run_autograder`` for every submission, which must leave
 ``/autograder/results/results.json``. ``dlgrade grade`` already writes that format, so
-``run_autograder`` only picks the submitted file, grades it, and copies the result:
-Gradescope's score is the local score.
+``run_autograder`` hands over to ``autograder.labs.gradescope_run``, which picks the
+submitted file by the kit's one-file rule, grades it with ``dlgrade grade`` and applies the
+chosen visibility: Gradescope's score is the local score.
 """
 
 SETUP_SH = """\
@@ -36,45 +37,27 @@ chmod -R go-rwx "$SITE/reference" "$SITE/autograder/suites" /autograder/source
 
 RUN_AUTOGRADER = """\
 #!/usr/bin/env bash
-# Gradescope runs this for every submission: grade it with dlgrade (the same grader and
-# points as `dlgrade grade` on a laptop) and leave results/results.json.
+# Gradescope runs this for every submission: pick the submitted file, grade it with dlgrade
+# (the same grader and points as `dlgrade grade` on a laptop) and leave results/results.json
+# (autograder/labs/gradescope_run.py does the work; this script only finds it).
 # DLGRADE_GRADESCOPE_ROOT moves the /autograder tree (the kit's tests use a temp folder).
 set -uo pipefail
 ASSIGNMENT="{assignment}"
+VISIBILITY="{visibility}"
+ISOLATION="{isolation}"
 ROOT="${{DLGRADE_GRADESCOPE_ROOT:-/autograder}}"
 RESULTS="$ROOT/results/results.json"
 export PATH="/opt/dlgrade/bin:$PATH"   # where setup.sh installed the kit
 mkdir -p "$ROOT/results"
+PYTHON=/opt/dlgrade/bin/python3
+[ -x "$PYTHON" ] || PYTHON=python3
 
-give_zero() {{  # a results.json with score 0 and one clear message for the student
-    python3 -c 'import json, sys; json.dump({{"score": 0, "output": sys.argv[2], "tests": []}}, open(sys.argv[1], "w"), indent=1)' \\
-        "$RESULTS" "$1"
-    echo "$1" >&2
-    exit 0
-}}
-
-# The submitted file: $ASSIGNMENT.ipynb if there is one, else the first notebook, else the first .py.
-pick() {{ find "$ROOT/submission" -type f -name "$1" -not -path '*/.*' 2>/dev/null | LC_ALL=C sort | head -n 1; }}
-SUBMISSION="$(pick "$ASSIGNMENT.ipynb")"
-[ -n "$SUBMISSION" ] || SUBMISSION="$(pick '*.ipynb')"
-[ -n "$SUBMISSION" ] || SUBMISSION="$(pick '*.py')"
-[ -n "$SUBMISSION" ] || give_zero "No notebook (.ipynb) or Python file (.py) was found in your submission; upload $ASSIGNMENT.ipynb."
-
-OUT="$(mktemp -d)"
-trap 'rm -rf "$OUT"' EXIT
-dlgrade grade --assignment "$ASSIGNMENT" --jobs 1 --out "$OUT" "$SUBMISSION" \\
-    || give_zero "The grader could not run on $(basename "$SUBMISSION"); please tell your instructor."
-NAME="$(basename "$SUBMISSION")"
-RESULT="$OUT/${{NAME%.*}}.json"
-[ -f "$RESULT" ] || give_zero "The grader wrote no result for $NAME; please tell your instructor."
-# Gradescope knows a test's status only as "passed" / "failed"; dlgrade's finer category
-# (wrong shape, timed out, ...) moves to the test's extra_data. Scores are untouched.
-python3 - "$RESULT" "$RESULTS" <<'PY'
-import json, sys
-result = json.load(open(sys.argv[1], encoding="utf-8"))
-for test in result.get("tests", []):
-    test["extra_data"] = {{"status": test["status"]}}
-    test["status"] = "passed" if test["status"] == "passed" else "failed"
-json.dump(result, open(sys.argv[2], "w", encoding="utf-8"), indent=1)
-PY
+ARGS=(--assignment "$ASSIGNMENT" --visibility "$VISIBILITY" --root "$ROOT")
+[ -z "$ISOLATION" ] || ARGS+=(--isolation "$ISOLATION")
+if ! "$PYTHON" -m autograder.labs.gradescope_run "${{ARGS[@]}}"; then
+    # The kit itself failed: still give the student a result that says so.
+    python3 -c 'import json, sys; json.dump({{"score": 0, "output": sys.argv[2], "tests": []}}, open(sys.argv[1], "w"), indent=1)' \
+        "$RESULTS" "The autograder failed before grading your submission; please tell your instructor."
+fi
+exit 0
 """

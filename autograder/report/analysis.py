@@ -103,12 +103,27 @@ def points_so_far(course, rows):
 class Missing:
     lab: str
     rows: tuple           # gradebook rows without a result for the lab
+    nothing_graded: tuple  # (row, why): a result whose every test is "no submission"
+
+
+NO_SUBMISSION = "no submission"
+
+
+def is_no_submission(result):
+    """True for the result ``dlgrade grade`` writes when no file of the student could be graded."""
+    return bool(result.tests) and all(t.status == NO_SUBMISSION for t in result.tests)
 
 
 def missing_submissions(course, rows, results):
-    """Per lab that has any result: the students (rows) with no result for it."""
+    """Per lab that has any result: the students (rows) with no result for it, and those whose
+    result says no file could be graded (with the first line of its output)."""
     graded = [name for name in course.labs if any(r.assignment == name for r in results)]
-    return [Missing(lab=name, rows=tuple(r for r in rows if name not in r.results)) for name in graded]
+    out = []
+    for name in graded:
+        empty = tuple((r, (r.results[name].output.strip().splitlines() or [NO_SUBMISSION])[0])
+                      for r in rows if name in r.results and is_no_submission(r.results[name]))
+        out.append(Missing(lab=name, rows=tuple(r for r in rows if name not in r.results), nothing_graded=empty))
+    return out
 
 
 def late_work(rows):
@@ -152,10 +167,11 @@ def section_summaries(course, rows, results):
 
 
 def item_analysis(results, assignment):
-    """Per-test statistics for one assignment, in test order (by the first result's order)."""
+    """Per-test statistics for one assignment, in test order (by the first result's order).
+    Results with no gradable file are left out: they say nothing about a test."""
     order, groups = [], {}
     for result in results:
-        if result.assignment != assignment:
+        if result.assignment != assignment or is_no_submission(result):
             continue
         for test in result.tests:
             key = (test.number, test.name)
