@@ -114,10 +114,16 @@ def _option_literal(value):
     return repr(value)
 
 
+def _arrays(value):
+    """True for a list or tuple of arrays (weights, an LSTM's (h0, c0))."""
+    return isinstance(value, (list, tuple)) and bool(value) and all(isinstance(v, np.ndarray) for v in value)
+
+
 def _call_line(function, case, names):
     parts = [names[i] for i in range(len(case.args))]
     for key, value in case.kwargs.items():
-        parts.append(f"{key}={key}" if isinstance(value, np.ndarray) else f"{key}={_option_literal(value)}")
+        by_name = isinstance(value, np.ndarray) or _arrays(value)
+        parts.append(f"{key}={key}" if by_name else f"{key}={_option_literal(value)}")
     return f"{function}({', '.join(parts)})"
 
 
@@ -149,6 +155,11 @@ def literal_code(function, case, signature=None):
     for key, value in case.kwargs.items():
         if isinstance(value, np.ndarray):
             lines.append(f"{key} = {array_literal(value, len(key) + 3)}")
+        elif _arrays(value):  # an LSTM's initial_state=(h0, c0)
+            items = [f"{key}_{j}" for j in range(len(value))]
+            lines += [f"{item} = {array_literal(array, len(item) + 3)}" for item, array in zip(items, value)]
+            brackets = "[]" if isinstance(value, list) else "()"
+            lines.append(f"{key} = {brackets[0]}{', '.join(items)}{brackets[1]}")
         elif not (value is None or isinstance(value, (bool, int, float, str, tuple))):
             return None
     lines.append(_call_line(function, case, names))
@@ -290,7 +301,7 @@ def crash_hint(suite, function, outcome):
                 "`if bias is not None:` or `if (x > 0).all():`")
     if any(words in error for words in SHAPE_ERRORS) and (function, "crash") in suite.hints:
         return suite.hints[(function, "crash")]  # the suite's advice for shape errors in this function
-    pairs = [k for k, v in kwargs.items() if isinstance(v, tuple)]
+    pairs = [k for k, v in kwargs.items() if isinstance(v, tuple) and all(isinstance(i, int) for i in v)]
     if pairs and "tuple" in error:
         return f"{' and '.join(pairs)} may be an int or a pair (rows, cols): accept both"
     if "NoneType" in error and "bias" in signature and "bias" in kwargs and kwargs.get("bias") is None:

@@ -85,6 +85,10 @@ def add_arguments(parser):
                         help="regrade every submission, even those with an up-to-date result")
     parser.add_argument("--visibility", choices=VISIBILITIES, default="after_published",
                         help="Gradescope visibility of the hidden tests' details (default: after_published)")
+    from .sandbox import LEVELS
+    parser.add_argument("--isolation", choices=LEVELS, default=None, metavar="LEVEL",
+                        help="accept this isolation level (or a stronger one) where the strongest, "
+                             f"{LEVELS[0]}, cannot be had; one of: {', '.join(LEVELS)}")
     parser.add_argument("--syllabus", metavar="SYLLABUS_TOML",
                         help="the term's syllabus file: points and due dates "
                              "(default: the bundled autograder/syllabus.toml)")
@@ -106,11 +110,26 @@ def _judge(name=None):
     return importlib.import_module(name or JUDGE_MODULE)
 
 
-def _isolation():
-    """``(level, weak)``: the sandbox's isolation level and whether it is below the strongest."""
+def _isolation(accepted=None):
+    """The batch's isolation level, decided once here (pool processes are handed it).
+
+    Returns ``(level, root)`` (``root``: the uid levels' copied Python, shared by the pool);
+    raises ``_UsageError`` with the one-line refusal when the strongest level cannot be had
+    and ``accepted`` (``--isolation``) does not accept the level this machine provides.
+    """
     from . import sandbox
-    level = sandbox.isolation_level()
-    return level, level != sandbox.LEVELS[0]   # LEVELS is ordered strongest first
+    try:
+        level = sandbox.isolation_level()
+    except sandbox.NoIsolation as exc:
+        raise _UsageError(f"{exc}; grade as root on Linux (namespaces and cgroups give the "
+                          f"strongest level, {sandbox.LEVELS[0]})") from None
+    order = sandbox.LEVELS   # strongest first
+    if level != order[0] and (accepted is None or order.index(level) > order.index(accepted)):
+        raise _UsageError(f"the strongest isolation ({order[0]}) is not available here; this machine "
+                          f"provides '{level}' ({sandbox.LEVEL_NOTES[level]}): rerun with "
+                          f"--isolation {level} to accept it")
+    sandbox.pin_level(level)
+    return level, sandbox.launch.batch_root(level)
 
 
 def _grade_task(submission, judge_module, assignment, timeout, visibility, load_timeout=60.0):
@@ -135,14 +154,18 @@ def _grade_task(submission, judge_module, assignment, timeout, visibility, load_
 _IN_POOL = False
 
 
-def _pool_init():
+def _pool_init(isolation=None, root=None):
     """Runs first in each pool process.
 
     Ctrl-C is left to the parent (which then terminates the pool), so an interrupted batch
-    stops once and quietly; SIGTERM unwinds the judge, so its sandbox is closed.
+    stops once and quietly; SIGTERM unwinds the judge, so its sandbox is closed. The
+    isolation level is the one the parent decided (no pool process probes on its own).
     """
     global _IN_POOL
     _IN_POOL = True
+    if isolation is not None:
+        from . import sandbox
+        sandbox.pin_level(isolation, root)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
@@ -299,7 +322,7 @@ def _run_in_process(pending, task_args):
         yield submission, _grade_task(submission, *task_args)
 
 
-def _run_in_pool(pending, task_args, jobs):
+def _run_in_pool(pending, task_args, jobs, isolation=(None, None)):
     """Yield ``(submission, (result, error))`` as judges finish, across a process pool.
 
     If a judge process dies (the pool breaks), the unfinished submissions are retried one
@@ -309,7 +332,7 @@ def _run_in_pool(pending, task_args, jobs):
     context = multiprocessing.get_context("spawn")  # no fork of a process with threads (tqdm)
     left = list(pending)
     with concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=context,
-                                                initializer=_pool_init) as pool:
+                                                initializer=_pool_init, initargs=isolation) as pool:
         futures = {pool.submit(_grade_task, s, *task_args): s for s in left}
         try:
             for future in concurrent.futures.as_completed(futures):
@@ -330,7 +353,7 @@ def _run_in_pool(pending, task_args, jobs):
             raise
     for submission in list(left):  # only after a broken pool
         with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=context,
-                                                    initializer=_pool_init) as single:
+                                                    initializer=_pool_init, initargs=isolation) as single:
             try:
                 outcome = single.submit(_grade_task, submission, *task_args).result()
             except concurrent.futures.process.BrokenProcessPool as exc:
@@ -405,17 +428,13 @@ def run(args):
     except ImportError as exc:
         return _error(f"the grader is not fully installed ({exc})")
     try:
-        isolation, weak = _isolation()
+        isolation, root = _isolation(args.isolation)
+    except _UsageError as exc:   # the refusal: nothing graded, one line
+        return _error(str(exc))
     except Exception as exc:   # the sandbox cannot start at all: nothing can be graded
         return _error(f"cannot start the sandbox: {exc}")
     print(f"dlgrade grade: {lab.name} ({lab.title}), {len(batch)} student(s), "
           f"isolation: {isolation}")
-    if weak:
-        from . import sandbox
-        why = sandbox.LEVEL_NOTES.get(isolation, "student code is less isolated than it could be")
-        print(f"dlgrade grade: warning: isolation level {isolation}: {why}; for the strongest "
-              "level grade as root on Linux with namespaces (unshare) available",
-              file=sys.stderr)
 
     options = _options(args)
     pending, cached, missing = [], [], []
@@ -432,7 +451,7 @@ def run(args):
     jobs = min(args.jobs or os.cpu_count() or 1, max(len(pending), 1))
     task_args = (JUDGE_MODULE, lab.name, options["timeout"], options["visibility"], options["load_timeout"])
     runner = (_run_in_process(pending, task_args) if jobs == 1
-              else _run_in_pool(pending, task_args, jobs))
+              else _run_in_pool(pending, task_args, jobs, (isolation, root)))
     graded, failures = [], 0
     for submission in missing:
         result = _stamp(_no_submission_result(submission, lab, judge, args.visibility), submission,
@@ -462,6 +481,8 @@ def run(args):
             graded.append((submission, result))
             bar.update(1)
 
+    from .sandbox import launch
+    launch.sweep_worker_files()   # files of worker uids in /dev/shm, /tmp, /var/tmp: none should exist
     try:
         scores = results.write_scores(out, lab.name)
     except OSError as exc:

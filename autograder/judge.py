@@ -85,6 +85,7 @@ class _Session:
         self.restart_budget = restart_budget
         self.restart_seconds = 0.0  # time spent starting replacement workers
         self.stopped = None         # set once we stop starting workers for this submission
+        self.integrity = set()      # attempts the sandbox noted (sandbox/audit.py), all workers
         self.load_timeout = load_timeout  # seconds loading may take (None: the worker's default)
 
     def _start(self, budget):
@@ -187,6 +188,7 @@ class _Session:
     def restart(self):
         """Drop the worker; the next call starts a fresh one."""
         if self.worker is not None:
+            self.integrity.update(getattr(self.worker, "integrity", ()))  # what the code attempted
             self.worker.close()
             self.worker = None
 
@@ -438,5 +440,7 @@ def grade(submission, assignment, *, timeout=60.0, visibility="after_published",
             "submission_sha256": submission.sha256,
             "options": {"timeout": timeout, "visibility": visibility},
             "flags": flags,
+            # what the code attempted (best effort; the report shows it as "attempted")
+            "integrity": sorted(session.integrity) if session is not None else [],
         },
     }

@@ -58,7 +58,7 @@ def write_result(out_dir, student, result):
     text = json.dumps(_capped(result), sort_keys=True, indent=2, ensure_ascii=False,
                       allow_nan=False) + "\n"
     path = result_path(out_dir, student)
-    _atomic_write(path, text)
+    _atomic_write(path, text, mode=0o600)   # private: one student's result is nobody else's business
     return path
 
 
@@ -146,7 +146,7 @@ def _cut(text):
     return text[:MAX_OUTPUT_CHARS] + f"\n... (cut: {len(text) - MAX_OUTPUT_CHARS} more characters)"
 
 
-def _atomic_write(path, text):
+def _atomic_write(path, text, mode=0o644):
     path = pathlib.Path(path)
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -154,7 +154,7 @@ def _atomic_write(path, text):
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temp, 0o644)   # mkstemp makes 0600; results are meant to be shared with TAs
+        os.chmod(temp, mode)   # mkstemp makes 0600; scores.csv is meant to be shared with TAs
         os.replace(temp, path)
     except BaseException:
         try:

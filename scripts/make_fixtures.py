@@ -7,14 +7,18 @@ TensorFlow.
 
     KERAS_HOME=/tmp/keras-home TF_CPP_MIN_LOG_LEVEL=2 python scripts/make_fixtures.py
 
-Writes ``autograder/suites/fixtures/week08.npz`` and ``week09.npz``. Key layout
-(read by ``autograder.suites.fixtures_for``)::
+    python scripts/make_fixtures.py --weeks week10 week11   # only these weeks
+
+Writes ``autograder/suites/fixtures/week08.npz`` ... ``week11.npz``. Key layout
+(read by ``autograder.suites.fixture_cases``)::
 
     <function>/<case>/label          0-d str: what the case shows
-    <function>/<case>/arg/<name>     an input array (x, kernel, bias)
-    <function>/<case>/arg/weights/<i> cnn_forward's weight list
-    <function>/<case>/kw/<name>      strides / pool_size (int array) or padding (str)
+    <function>/<case>/arg/<name>     an argument, named as in the signature (x, kernel, bias, h_prev, ...)
+    <function>/<case>/arg/<name>/<i> a list argument (weights) or a tuple (an LSTM's initial_state)
+    <function>/<case>/kw/<name>      strides / pool_size (int array), padding (str), return_sequences (bool)
     <function>/<case>/expected       the Keras output (float32, as Keras computes it)
+
+Each week has its own random generator, so regenerating one week leaves the others' files alone.
 """
 import argparse
 import os
@@ -221,14 +225,154 @@ def train_digits_cnn():
     return model, x[1500:1516], raw[1516:1524]
 
 
+# ---------------------------------------------------------------- weeks 10 and 11: recurrent layers
+
+# The lab's worked example, small enough to check on paper: one feature, one unit, three steps,
+# kernel 0.5, recurrent kernel 0.5, no bias: h1 = tanh(0.5), h2 = tanh(0.5 h1), h3 = tanh(-0.5 + 0.5 h2).
+WORKED_X = np.array([[[1.0], [0.0], [-1.0]]], dtype=np.float32)
+WORKED_KERNEL = np.array([[0.5]], dtype=np.float32)
+WORKED_RECURRENT = np.array([[0.5]], dtype=np.float32)
+RECURRENT_GATES = {"simple_rnn": 1, "lstm": 4, "gru": 3}
+RECURRENT_LAYERS = {"simple_rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}
+
+
+def recurrent_weights(rng, layer, d, u, bias=True):
+    g = RECURRENT_GATES[layer]
+    weights = [f32(rng, d, g * u, scale=1 / np.sqrt(d)), f32(rng, u, g * u, scale=1 / np.sqrt(u))]
+    if bias:
+        weights.append(f32(rng, 2, 3 * u, scale=0.5) if layer == "gru" else f32(rng, g * u, scale=0.5))
+    return weights
+
+
+def recurrent_case(w, rng, layer, label, x, weights, return_sequences=False, initial_state=None):
+    """One case of simple_rnn / lstm / gru, answered by the live Keras layer."""
+    import keras
+
+    units = weights[1].shape[0]
+    keras_layer = getattr(keras.layers, RECURRENT_LAYERS[layer])(
+        units, use_bias=len(weights) == 3, return_sequences=return_sequences)
+    keras_layer.build((None, *x.shape[1:]))
+    keras_layer.set_weights(weights)
+    call_kwargs = {}
+    args = {"x": x, "kernel": weights[0], "recurrent_kernel": weights[1]}
+    if len(weights) == 3:
+        args["bias"] = weights[2]
+    if initial_state is not None:
+        states = list(initial_state) if isinstance(initial_state, tuple) else [initial_state]
+        call_kwargs["initial_state"] = [np.asarray(s, np.float32) for s in states]
+        args["initial_state"] = states if isinstance(initial_state, tuple) else initial_state
+    out = keras.ops.convert_to_numpy(keras_layer(np.asarray(x, np.float32), **call_kwargs))
+    w.add(layer, label, out, args, {"return_sequences": True} if return_sequences else None)
+
+
+def state_for(rng, layer, n, u):
+    h0 = np.tanh(f32(rng, n, u)).astype(np.float32)
+    return (h0, f32(rng, n, u)) if layer == "lstm" else h0
+
+
+def recurrent_layer_cases(w, rng, layer):
+    recurrent_case(w, rng, layer, "2 sequences of 5 steps, 3 features, 4 units: the last state",
+                   f32(rng, 2, 5, 3), recurrent_weights(rng, layer, 3, 4))
+    recurrent_case(w, rng, layer, "return_sequences=True: every state", f32(rng, 3, 4, 2),
+                   recurrent_weights(rng, layer, 2, 3), return_sequences=True)
+    recurrent_case(w, rng, layer, "an initial state, every state returned", f32(rng, 2, 4, 3),
+                   recurrent_weights(rng, layer, 3, 2), return_sequences=True,
+                   initial_state=state_for(rng, layer, 2, 2))
+    recurrent_case(w, rng, layer, "features = units (D = U = 3), no bias", f32(rng, 2, 6, 3),
+                   recurrent_weights(rng, layer, 3, 3, bias=False))
+    recurrent_case(w, rng, layer, "a single time step (T = 1) from an initial state", f32(rng, 4, 1, 2),
+                   recurrent_weights(rng, layer, 2, 3), initial_state=state_for(rng, layer, 4, 3))
+
+
+def train_digits_rnn(layer, units):
+    """A tiny Keras recurrent classifier on sklearn digits read as 8 steps of 8 pixels."""
+    import keras
+    from sklearn.datasets import load_digits
+
+    keras.utils.set_random_seed(0)
+    digits = load_digits()
+    raw = digits.images.astype(np.int64)  # (1797, 8, 8): 8 time steps (rows) of 8 pixels, 0..16
+    x = (raw / 16.0).astype(np.float32)
+    y = digits.target
+    model = keras.Sequential([keras.Input((8, 8)), getattr(keras.layers, RECURRENT_LAYERS[layer])(units),
+                              keras.layers.Dense(10, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(x[:1500], y[:1500], epochs=20, batch_size=32, verbose=0)
+    _, accuracy = model.evaluate(x[1500:], y[1500:], verbose=0)
+    print(f"digits {RECURRENT_LAYERS[layer]} test accuracy: {accuracy:.3f}")
+    return model, x[1500:1516], raw[1516:1524]
+
+
+def classifier_cases(w, function, layer, units):
+    model, images, raw = train_digits_rnn(layer, units)
+    weights = [np.asarray(a, dtype=np.float32) for a in model.get_weights()]
+    w.add(function, f"a Keras {RECURRENT_LAYERS[layer]} trained on sklearn digits (8 steps of 8 pixels), "
+          "16 test digits", model.predict(images, verbose=0), {"x": images, "weights": weights})
+    w.add(function, "the same network on integer pixels (values 0..16)",
+          model.predict(raw.astype(np.float32), verbose=0), {"x": raw, "weights": weights})
+
+
+def week10(rng):
+    import keras
+
+    w = Writer()
+    cell = keras.layers.SimpleRNNCell(1)
+    cell.build((None, 1))
+    cell.set_weights([WORKED_KERNEL, WORKED_RECURRENT, np.zeros(1, np.float32)])
+    h = np.zeros((1, 1), np.float32)
+    for t in range(WORKED_X.shape[1]):  # the worked example, one step at a time, as the lab unrolls it
+        h_next = keras.ops.convert_to_numpy(cell(WORKED_X[:, t], [h])[0])
+        w.add("simple_rnn_cell", f"the worked example, step {t + 1}", h_next,
+              {"x_t": WORKED_X[:, t], "h_prev": h, "kernel": WORKED_KERNEL, "recurrent_kernel": WORKED_RECURRENT})
+        h = h_next
+    for label, (n, d, u, bias) in [("3 samples, 4 features, 2 units, bias", (3, 4, 2, True)),
+                                   ("features = units (D = U = 3), bias", (2, 3, 3, True)),
+                                   ("no bias", (2, 2, 5, False))]:
+        weights = recurrent_weights(rng, "simple_rnn", d, u, bias)
+        cell = keras.layers.SimpleRNNCell(u, use_bias=bias)
+        cell.build((None, d))
+        cell.set_weights(weights)
+        x_t, h_prev = f32(rng, n, d), np.tanh(f32(rng, n, u)).astype(np.float32)
+        args = {"x_t": x_t, "h_prev": h_prev, "kernel": weights[0], "recurrent_kernel": weights[1]}
+        if bias:
+            args["bias"] = weights[2]
+        w.add("simple_rnn_cell", label, keras.ops.convert_to_numpy(cell(x_t, [h_prev])[0]), args)
+
+    recurrent_case(w, rng, "simple_rnn", "the worked example: x = [1, 0, -1], kernel 0.5, recurrent kernel "
+                   "0.5, every state", WORKED_X, [WORKED_KERNEL, WORKED_RECURRENT], return_sequences=True)
+    recurrent_layer_cases(w, rng, "simple_rnn")
+    classifier_cases(w, "rnn_forward", "simple_rnn", 16)
+    return w
+
+
+def week11(rng):
+    w = Writer()
+    recurrent_layer_cases(w, rng, "lstm")
+    recurrent_layer_cases(w, rng, "gru")
+    classifier_cases(w, "lstm_forward", "lstm", 16)
+    return w
+
+
+WEEKS = {"week08": (week08, 20270416), "week09": (week09, None), "week10": (week10, 20270430),
+         "week11": (week11, 20270507)}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=OUT, help="fixture folder (default: %(default)s)")
+    parser.add_argument("--weeks", nargs="+", choices=sorted(WEEKS), default=sorted(WEEKS),
+                        help="the weeks to write (default: all)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(20270416)
-    week08(rng).save(args.out / "week08.npz")
-    week09(rng).save(args.out / "week09.npz")
+    if {"week08", "week09"} & set(args.weeks):
+        # weeks 8 and 9 share one generator (week 9 draws after week 8): they are written together.
+        rng = np.random.default_rng(20270416)
+        week08(rng).save(args.out / "week08.npz")
+        week09(rng).save(args.out / "week09.npz")
+    for name in ("week10", "week11"):
+        if name in args.weeks:
+            make, seed = WEEKS[name]
+            make(np.random.default_rng(seed)).save(args.out / f"{name}.npz")
 
 
 if __name__ == "__main__":

@@ -57,7 +57,7 @@ def fake(tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(judge_dir))
     monkeypatch.setenv("FAKE_JUDGE_LOG", str(log))
     monkeypatch.setattr(grade, "JUDGE_MODULE", "fake_judge_h3b")
-    monkeypatch.setattr(grade, "_isolation", lambda: ("namespaces+uid", False))
+    monkeypatch.setattr(grade, "_isolation", lambda accepted=None: ("namespaces+uid", None))
     return lambda: log.read_text().split()
 
 
@@ -69,6 +69,9 @@ def folder(tmp_path):
     (subs / "bob.py").write_text(RELU)
     (subs / "carol.py").write_text(DENSE + SOFTMAX)
     return subs
+
+
+REAL_ISOLATION = grade._isolation
 
 
 def run_grade(out, *inputs, extra=()):
@@ -243,12 +246,23 @@ def test_a_dying_judge_process_is_named_and_the_others_graded(tmp_path, fake, fo
     assert "internal grader error" in dan["output"] and "died" in dan["output"]
 
 
-def test_weak_isolation_is_announced(tmp_path, fake, folder, monkeypatch, capsys):
-    monkeypatch.setattr(grade, "_isolation", lambda: ("rlimits", True))
-    assert run_grade(tmp_path / "out", folder) == 0
-    captured = capsys.readouterr()
-    assert "isolation: rlimits" in captured.out
-    assert "warning: isolation level rlimits: weak isolation" in captured.err
+def test_weak_isolation_is_refused_unless_accepted(tmp_path, fake, folder, monkeypatch, capsys):
+    from autograder import sandbox
+    monkeypatch.setattr(grade, "_isolation", REAL_ISOLATION)   # the real decision, on a faked machine
+    monkeypatch.setattr(sandbox, "isolation_level", lambda: "uid-nocgroup")
+    monkeypatch.setattr(sandbox, "pin_level", lambda level, root=None: None)
+    monkeypatch.setattr(sandbox.launch, "batch_root", lambda level: None)
+    out = tmp_path / "out"
+    assert run_grade(out, folder) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--isolation uid-nocgroup" in err[0] and "'uid-nocgroup'" in err[0], err
+    assert not list(out.glob("*.json"))   # stopped before grading
+    # a stronger level than the machine offers is not accepted either
+    assert run_grade(out, folder, extra=("--isolation", "uid")) == 2
+    capsys.readouterr()
+    assert run_grade(out, folder, extra=("--isolation", "uid-nocgroup")) == 0
+    assert "isolation: uid-nocgroup" in capsys.readouterr().out
+    assert {json.loads(p.read_text())["extra_data"]["isolation"] for p in out.glob("*.json")} == {"uid-nocgroup"}
 
 
 def test_any_file_name_gives_a_clean_student_id(tmp_path, fake, capsys):

@@ -322,6 +322,17 @@ def test_canvas_import_into_a_live_gradebook_changes_only_the_scored_cells(klass
             assert book.grades[cell] == expected.get(cell, (None, grade))[1]
     # Future weeks (10, 11, 13-16) and the other assignments were never in the file.
     assert {aid for _, aid in changes} == {9000, 9001, 9002, 9003, 9004}
+    # The per-week files hold no empty cell: imported one by one, they change exactly the
+    # scored cells and leave bob's Canvas-only proposal grade alone.
+    book = Gradebook(students, assignments, before)
+    files = sorted((tmp / "out" / "canvas-by-week").glob("*.csv"))
+    assert [f.name for f in files] == ["week01.csv", "week08.csv", "week09.csv", "week12.csv", "week17.csv"]
+    changes = {}
+    for path in files:
+        assert all(all(cell != "" for cell in row[5:]) for row in read_csv(path))
+        changes.update(book.apply(path))
+    assert changes == expected and book.created == []
+    assert all(book.grades[cell] == expected.get(cell, (None, grade))[1] for cell, grade in before.items())
 
 
 def test_the_demo_canvas_csv_with_its_zeros_would_overwrite_grades(tmp_path):

@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import pathlib
+import re
 import shutil
 import signal
 import subprocess
@@ -79,6 +80,17 @@ W09 = ("conv2d", "max_pool2d", "avg_pool2d", "flatten", "cnn_forward")
 EXPECTED_09 = {   # cnn_forward uses the file's own conv2d / max_pool2d, so it fails with them
     "conv2d_infinite_loop": (ZERO, FULL, FULL, FULL, ZERO),
     "max_pool2d_os_exit": (FULL, ZERO, FULL, FULL, ZERO),
+    # The attacks of issue 9 (shared/cases/isolation): each defines only conv2d (or nothing
+    # that works without a classmate's code), so they earn nothing; what they must not do is
+    # hurt anyone else: see test_isolation_attacks_are_contained.
+    "z_mallory": (ZERO,) * 5,             # a daemon that rewrites every result
+    "z_copycat": (ZERO,) * 5,             # runs a classmate's file found via /proc/<pid>/cmdline
+    "uid_snoop_litter": (ZERO,) * 5,      # reads other results, litters /dev/shm, /tmp, /var/tmp
+    "userns_in_jail": (ZERO,) * 5,        # unshare --user --map-root-user inside the jail
+    "memory_multiproc": (ZERO,) * 5,      # 10 children x 0.5 GiB against a 3 GiB tree limit
+    # correct code whose 30 setsid spinners try to starve the neighbours; its own functions
+    # sleep half their budget, so whether it keeps its points does not matter
+    "cpu_starve_neighbours": (ANY,) * 5,
 }
 # Honest submissions in the same batch (copied in under these names).
 HONEST_08 = {"honest_correct": CORPUS / "week08" / "correct" / "vectorized.py",
@@ -295,10 +307,13 @@ def test_batch_finishes_with_a_result_for_everyone(case):
 # conv2d_infinite_loop: 2 x 5 s), each top-level hang the sandbox's load timeout once (30 s:
 # toplevel_infinite_loop, toplevel_loop_then_dense_exits), and the rest 1-3 s each: about
 # 110 s for week08 and 30 s for week09, so 55-60 s and 15-20 s on two jobs (measured: 113 s
-# and 14 s on a 2-core machine busy with other work). The bounds leave room for a slow
-# machine; a submission that makes the grader wait far beyond its timeouts (e.g. by hanging
-# every reload of its code: 430 s seen) breaks them.
-TIME_BOUND = {"week08": 300, "week09": 120}
+# and 14 s on a 2-core machine busy with other work). week09 also holds issue 9's attacks:
+# cpu_starve_neighbours sleeps 25 s while loading and half of each function's budget (37.5 s
+# at --timeout 5, by design), memory_multiproc 8 s per worker it gets (60-110 s measured for the
+# batch on a busy 2-core machine). The bounds leave room for a slow machine; a submission that
+# makes the grader wait far beyond its timeouts (e.g. by hanging every reload of its code:
+# 430 s seen) breaks them.
+TIME_BOUND = {"week08": 300, "week09": 240}
 
 
 def test_hostile_code_cannot_stretch_the_batch(case):
@@ -365,3 +380,36 @@ def test_nothing_secret_reaches_the_results(case):
         flat = json.dumps(text)
         leaked = [line for line in secrets if line in flat or json.dumps(line)[1:-1] in flat]
         assert not leaked, f"{path.name} contains kit source: {leaked[:3]}"
+
+
+def test_isolation_attacks_are_contained(week09):
+    """Issue 9's attacks: nothing read, nothing left behind, no user namespace, memory capped."""
+    results = results_of(week09["out"])
+    snoop = json.dumps(results["uid_snoop_litter"])
+    # it reports what it read ("<out>/<name>.json: score ..."); what it wrote is checked on the host
+    # below (the namespace levels' private /tmp, a 64 MB tmpfs, takes some and vanishes with it)
+    assert ".json: score" not in snoop, snoop[:2000]
+    assert not [p for d in ("/dev/shm", "/tmp", "/var/tmp") for p in pathlib.Path(d).glob("redteam-litter-*")]
+    userns = json.dumps(results["userns_in_jail"])
+    assert "rc=0" not in userns and "rc=" in userns, userns[:2000]
+    memory = [t["output"] for t in results["memory_multiproc"]["tests"] if t["tags"][0] == "conv2d"]
+    for output in memory:   # either the tree was capped, or the worker was killed for memory
+        held = [float(w) for w in re.findall(r"hold (\d+\.\d+) GiB resident", output)]
+        assert all(h <= 3.0 for h in held), output
+    copycat = results["z_copycat"]
+    assert copycat["score"] == 0
+
+
+def test_integrity_lists_attempts_and_nothing_for_honest_code(case):
+    week, _, expected, honest, run = case
+    results = results_of(run["out"])
+    for student, result in results.items():
+        integrity = result["extra_data"]["integrity"]
+        assert isinstance(integrity, list) and integrity == sorted(integrity)
+        assert all(isinstance(line, str) and line for line in integrity)
+    for name in honest:
+        assert results[name]["extra_data"]["integrity"] == [], name
+    if week == "week09":
+        assert "started a process (subprocess)" in results["userns_in_jail"]["extra_data"]["integrity"]
+        # (best effort: attempts ride on the worker's replies, so a call that times out loses its own)
+        assert any(line.startswith("tried to open /") for line in results["uid_snoop_litter"]["extra_data"]["integrity"])

@@ -1,8 +1,8 @@
 """The sandbox: round trips, stubs, crashes, hangs and hostile code.
 
-Where isolation is strong here (root or user namespaces, as on the dev machine and
-in CI), the tests assert the strong behaviour (kit invisible, no network, own uid);
-where only rlimits are available they assert the documented weaker behaviour.
+Every level runs student code as a uid of its own (so the tests need root, as on the
+dev machine and in CI); each level is forced in turn and must hide the kit, refuse new
+namespaces and stay off the grader's uid.
 """
 
 import os
@@ -18,7 +18,7 @@ import autograder
 from autograder.sandbox import LEVEL_NOTES, LEVELS, Limits, Worker, WorkerError, isolation_level, launch, protocol
 
 LEVEL = isolation_level()
-STRONG = LEVEL in ("namespaces+uid", "userns")
+STRONG = LEVEL.startswith("namespaces+")
 KIT_FILE = os.path.realpath(autograder.__file__)
 REPO = os.path.dirname(os.path.dirname(KIT_FILE))
 
@@ -248,35 +248,23 @@ def test_detected_level_is_the_strongest_available():
     assert isolation_level() is LEVEL  # cached
 
 
-def _others_can_run_python():
-    """Can a uid with no rights reach the interpreter's prefix (needed by the "uid" level)?"""
-    path = os.path.realpath(sys.base_prefix)
-    while path != "/":
-        if not os.stat(path).st_mode & 0o001:
-            return False
-        path = os.path.dirname(path)
-    return True
-
-
-@pytest.mark.parametrize("level", ["userns", "uid", "rlimits"])
-def test_weaker_levels_still_work_when_forced(level):
-    if level == "userns" and not launch._unshare():
-        pytest.skip("no unshare binary")
-    if level == "uid" and not (os.geteuid() == 0 and _others_can_run_python()):
-        with pytest.raises(WorkerError, match="could not start|needs root"):  # and says why
-            Worker([("cell 1", HOSTILE)], isolation=level)
-        return
+@pytest.mark.parametrize("level", LEVELS[1:])
+def test_weaker_levels_still_isolate_when_forced(level):
     x = np.linspace(-1, 1, 7, dtype=np.float32)
     with Worker([("cell 1", HOSTILE)], isolation=level) as w:
         assert w.isolation == level
         r = w.call("relu", (x,), timeout=10)
         assert r.status == "ok" and r.value.dtype == np.float32
         np.testing.assert_array_equal(r.value, np.maximum(x, 0))
-        kit = w.call("read_kit", (KIT_FILE,), timeout=10)
-        # Only the namespace levels hide the kit's files.
-        assert (kit.status == "crashed") if level == "userns" else (kit.status == "ok")
-        if level == "uid":
-            assert w.call("who", (np.zeros(1),), timeout=10).value[0] >= launch._UID_BASE
+        # every level hides the kit (namespaces: not mounted; uid levels: chroot into a copy)
+        assert w.call("read_kit", (KIT_FILE,), timeout=10).status == "crashed"
+        assert w.call("who", (np.zeros(1),), timeout=10).value[0] >= launch._UID_BASE
+
+
+def test_worker_refuses_to_run_without_root(monkeypatch):
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    with pytest.raises(WorkerError, match="needs root"):
+        Worker([("cell 1", "x = 1")], isolation=LEVEL)
 
 
 # ------------------------------------------------------------------ normal use
@@ -629,3 +617,71 @@ def test_worker_imports_only_numpy_and_stdlib():
             else:
                 continue
             assert all(m.partition(".")[0] in allowed for m in mods), (name, mods)
+
+
+# ------------------------------------------------------------------ per-worker limits (issue 9)
+
+TREE_HOG = textwrap.dedent('''
+    import os, time
+    import numpy as np
+
+    def hog(n, mib):
+        """Fork n children one after another, each holding mib MiB; how many are still alive."""
+        pids = []
+        for _ in range(int(n)):
+            r, w = os.pipe()
+            pid = os.fork()
+            if pid == 0:
+                os.close(r)
+                block = np.ones(int(mib) << 17)   # mib MiB, touched
+                os.write(w, b"1")
+                time.sleep(30)
+                os._exit(0)
+            os.close(w)
+            os.read(r, 1)   # b"1" once it holds its memory, b"" if it was killed first
+            os.close(r)
+            pids.append(pid)
+        time.sleep(0.5)
+        alive = 0
+        for pid in pids:
+            try:
+                alive += os.waitpid(pid, os.WNOHANG)[0] == 0
+            except ChildProcessError:
+                pass
+        return np.array([alive])
+
+    def userns(x):
+        import ctypes, subprocess
+        libc = ctypes.CDLL(None, use_errno=True)
+        direct = libc.unshare(0x10000000)          # CLONE_NEWUSER
+        err = ctypes.get_errno()
+        try:
+            tool = subprocess.run(["unshare", "--user", "--map-root-user", "true"], capture_output=True).returncode
+        except OSError:
+            tool = -1
+        return np.array([direct, err, tool])
+''')
+
+
+@pytest.mark.skipif(not launch._level_parts(LEVEL)[1], reason="no cgroups at this level")
+def test_process_tree_cannot_hold_more_than_its_memory_limit():
+    limit = 512 << 20
+    with Worker([("cell 1", TREE_HOG)], Limits(memory_bytes=limit)) as w:
+        reply = w.call("hog", (6, 200), timeout=60)   # 6 x 200 MiB = 1.2 GiB asked for
+        peak = w._cgroup.peak_memory()
+        assert peak is not None and peak <= limit, (peak, limit)
+        # the tree got at most what the limit allows: some children (or the worker) were killed
+        if reply.status == "ok":
+            assert int(reply.value[0]) * (200 << 20) <= limit, (w.isolation, w._cgroup.folders, peak)
+        else:
+            assert reply.status == "crashed" and "memory" in reply.message
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_no_user_namespace_inside_the_jail(level):
+    with Worker([("cell 1", TREE_HOG)], isolation=level) as w:
+        reply = w.call("userns", (np.zeros(1),), timeout=30)
+        assert reply.status == "ok", reply.message
+        direct, err, tool = (int(v) for v in reply.value)
+        assert direct == -1 and err == 1 and tool != 0   # EPERM from the filter; the tool fails too
+        assert "started a process (subprocess)" in w.integrity

@@ -16,7 +16,7 @@ import reference
 from autograder import course, judge, suites
 from autograder.suites import FIXTURES, Case, properties
 
-ASSIGNMENTS = ("week08", "week09")
+ASSIGNMENTS = tuple(sorted(course.load().labs))  # every lab of the syllabus has a suite
 
 
 class RecordingSession:
@@ -93,7 +93,8 @@ def test_fixtures_are_small_and_load_with_numpy_only():
         f"for path in {[str(f) for f in files]!r}:\n"
         "    with np.load(path, allow_pickle=False) as data:\n"
         "        assert all(data[k].dtype != object for k in data.files)\n"
-        "import autograder.judge, autograder.suites.week08, autograder.suites.week09\n"
+        "import autograder.judge\n"
+        f"for name in {list(ASSIGNMENTS)!r}: autograder.suites.load(name)\n"
         "heavy = {'tensorflow', 'keras', 'sklearn', 'otter', 'scipy'} & set(sys.modules)\n"
         "assert not heavy, heavy\n"
     )
@@ -406,7 +407,8 @@ def test_every_diagnosis_has_a_hint():
         source = source[source.index("HINTS = {"):]
         source = source[source.index("\n}\n"):]  # the diagnosis code, past the hint table
         returned = set(re.findall(r'(?:return |found\.add\(|: )"([a-z0-9 -]+)"', source))
-        assert len(returned) > 5 and returned | common <= keys, (returned | common) - keys
+        # (weeks 10 and 11 name most mistakes in tables of data: tests/test_rnn_suites.py checks those)
+        assert len(returned) >= 4 and returned | common <= keys, (returned | common) - keys
 
 
 def test_every_hint_is_one_line():
@@ -432,13 +434,13 @@ def _rebuilt(code):
 
 
 def _same_case(function, case, names):
-    signature = suites.load("week09" if function in suites.load("week09").functions else "week08").signatures
+    signature = next(suites.load(a) for a in ASSIGNMENTS if function in suites.load(a).functions).signatures
     from autograder import feedback
     positional = feedback._positional_names(function, case, signature.get(function))
-    rebuilt = [names[n] for n in positional] + [names[k] if isinstance(v, np.ndarray) else v
+    rebuilt = [names[n] for n in positional] + [names[k] if isinstance(v, np.ndarray) or feedback._arrays(v) else v
                                                 for k, v in case.kwargs.items()]
     original = list(case.args) + list(case.kwargs.values())
-    flat = lambda values: [a for v in values for a in (v if isinstance(v, list) else [v])]  # noqa: E731
+    flat = lambda values: [a for v in values for a in (v if isinstance(v, (list, tuple)) else [v])]  # noqa: E731
     for a, b in zip(flat(original), flat(rebuilt)):
         if isinstance(a, np.ndarray):
             assert properties.same_bits(a, b), (function, a.dtype, b)
@@ -448,7 +450,7 @@ def test_every_generated_case_is_rebuilt_bit_for_bit(generated):
     """The literal block and the seed recipe each rebuild every drawn case exactly."""
     from autograder import feedback
     for function, cases in generated.items():
-        suite = suites.load("week09" if function in suites.load("week09").functions else "week08")
+        suite = next(suites.load(a) for a in ASSIGNMENTS if function in suites.load(a).functions)
         for case in cases:
             signature = suite.signatures[function]
             literal = feedback.literal_code(function, case, signature)

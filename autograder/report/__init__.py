@@ -45,6 +45,7 @@ def build_report(results_dirs, out, manual=None, roster=None, syllabus=None):
     out.mkdir(parents=True, exist_ok=True)
     gradebook.write_csv(out / "gradebook.csv", course, rows)
     canvas.write_csv(out / "canvas.csv", course, rows)
+    canvas.write_by_week(out / "canvas-by-week", course, rows)
     sources = [f"results: {', '.join(str(Path(d)) for d in results_dirs)}"]
     if roster:
         sources.append(f"roster: {Path(roster).name}")

@@ -29,6 +29,10 @@ Safe on a live course (checked against ``gradebook_importer.rb`` and
 - ``ID`` is the Canvas user id: the roster's ``canvas_id``, else the student id when it is
   one (digits: a Canvas zip); Canvas then matches by ``SIS User ID``/``SIS Login ID``/name.
 - There is no total column: Canvas would import it as one more assignment.
+
+``canvas-by-week/<week>.csv`` holds one scored week each, with only the students who have a
+score in it: no empty cell at all, so importing it can never remove a grade that exists only
+in Canvas.
 """
 import csv
 import re
@@ -54,6 +58,31 @@ def canvas_id(row):
     return info_id or (row.student if row.student.isdigit() else "")
 
 
+def _student_cells(row):
+    info = row.info
+    return [_cell(info.name or row.student), canvas_id(row), info.sis_user_id, info.sis_login_id, info.section]
+
+
+def write_by_week(folder, course, rows):
+    """Write ``folder/<weekNN>.csv`` per scored week: that week's column and only the students
+    with a score in it. Returns the files written."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("week*.csv"):     # a week no longer scored must not linger
+        old.unlink()
+    written = []
+    for week in scored_weeks(course, rows):
+        path = folder / f"{week.column}.csv"
+        with open(path, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(HEADER + [week.canvas_title])
+            writer.writerow([POINTS_POSSIBLE, "", "", "", "", fmt(week.points)])
+            for row in rows:
+                if row.scored(week.column):
+                    writer.writerow(_student_cells(row) + [fmt(row.points[week.column])])
+        written.append(path)
+    return written
+
+
 def write_csv(path, course, rows):
     """Write ``canvas.csv`` from gradebook rows (``gradebook.Row``): one column per graded week
     that someone has a score for, an empty cell where a student has none."""
@@ -63,7 +92,5 @@ def write_csv(path, course, rows):
         writer.writerow(HEADER + [w.canvas_title for w in weeks])
         writer.writerow([POINTS_POSSIBLE, "", "", "", ""] + [fmt(w.points) for w in weeks])
         for row in rows:
-            info = row.info
-            writer.writerow([_cell(info.name or row.student), canvas_id(row),
-                             info.sis_user_id, info.sis_login_id, info.section]
+            writer.writerow(_student_cells(row)
                             + [fmt(row.points[w.column]) if row.scored(w.column) else "" for w in weeks])

@@ -1,12 +1,21 @@
-"""Inside the worker, before any student code: build a minimal root, enter it, drop privileges.
+"""Inside the worker, before any student code: join its cgroups, enter its root, drop privileges.
 
-Runs in the worker process (standard library only, no NumPy yet), as root of
-fresh mount/PID/network namespaces created by `unshare` (real root, or root of
-an unprivileged user namespace). The new root is an empty tmpfs holding only
+Runs in the worker process (standard library only, no NumPy yet), as root.
+
+Namespace levels: in fresh mount/PID/network namespaces created by `unshare`,
+the new root is an empty tmpfs holding only
 read-only binds of what the interpreter needs (/usr, the Python prefix, the
 dynamic loader cache), NumPy at ``/.dlgrade/numpy``, a few device nodes, a fresh
 /proc and a small private /tmp. Everything else (the kit, the judge, the
 results, other students' submissions, /root, /home, /work) is simply absent.
+
+``uid`` levels (no namespaces): `enter_chroot` chroots into a copy of the same
+few things that the judge made once per batch (`pyroot.py`), so nothing of the
+grader's (its command line in /proc, its inputs, its results, /tmp, /dev/shm) is
+in sight there either.
+
+Every level then drops to a uid/gid of the worker's own with no_new_privs, and
+`install_seccomp` loads the system-call filter built by `seccomp.py`.
 """
 
 import ctypes
@@ -61,6 +70,9 @@ def build_root(cfg):
     """Populate the empty directory cfg["root"] as the worker's new root file system."""
     root = cfg["root"]
     _mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,nr_inodes=1024,mode=755")
+    # The private /tmp first: an interpreter that lives under /tmp is bound on top of it.
+    _mount("tmpfs", _place(root, "/tmp"), "tmpfs", MS_NOSUID | MS_NODEV,
+           f"size={cfg['tmp_bytes']},nr_inodes=4096,mode=1777")
     for path in cfg["binds"]:  # e.g. /usr, /bin (a symlink), the Python prefix
         if os.path.islink(path):
             os.makedirs(os.path.dirname(root + path), exist_ok=True)
@@ -79,8 +91,6 @@ def build_root(cfg):
     for dev in ("null", "zero", "random", "urandom"):
         _mount(f"/dev/{dev}", _place(root, f"/dev/{dev}", is_dir=False), None, MS_BIND)
     _mount("proc", _place(root, "/proc"), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
-    _mount("tmpfs", _place(root, "/tmp"), "tmpfs", MS_NOSUID | MS_NODEV,
-           f"size={cfg['tmp_bytes']},nr_inodes=4096,mode=1777")
     _mount(None, root, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV,
            "size=1m,nr_inodes=1024,mode=755")
 
@@ -116,6 +126,20 @@ def enter(cfg):
         _drop_capabilities()
 
 
+def join_cgroups(procs_files):
+    """Move this process (and so every process it will start) into its cgroups: first of all."""
+    for path in procs_files:
+        with open(path, "w") as f:
+            f.write("0")   # 0 = the writing process
+
+
+def enter_chroot(cfg):
+    """uid levels: chroot into the batch's copied root, then become the worker's uid."""
+    os.chroot(cfg["root"])
+    os.chdir(cfg["home"])
+    drop_to(cfg["uid"])
+
+
 def drop_to(uid):
     """Become uid/gid `uid` with no groups; no setuid binary may hand privileges back."""
     _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
@@ -144,3 +168,27 @@ def set_limits(limits):
     lower(resource.RLIMIT_CORE, 0)
     if limits.get("processes") is not None:
         lower(resource.RLIMIT_NPROC, limits["processes"])
+
+
+SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC = 1, 1
+SYS_SECCOMP = {"x86_64": 317, "aarch64": 277, "riscv64": 277, "ppc64le": 358, "ppc64": 358,
+               "s390x": 348, "i686": 354, "i386": 354, "armv7l": 383}
+
+
+def install_seccomp(bpf):
+    """Load a classic-BPF seccomp filter (raw `struct sock_filter` bytes) for every thread.
+
+    Needs no_new_privs (set by `drop_to`). The filter cannot be removed afterwards.
+    """
+    class SockFprog(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+    if not bpf or len(bpf) % 8:
+        raise OSError("seccomp: empty or malformed filter")
+    buf = ctypes.create_string_buffer(bpf, len(bpf))
+    prog = SockFprog(len(bpf) // 8, ctypes.cast(buf, ctypes.c_void_p))
+    nr = SYS_SECCOMP.get(os.uname().machine)
+    if nr is None:
+        raise OSError(f"seccomp: unknown machine {os.uname().machine}")
+    _check(_libc.syscall(nr, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, ctypes.byref(prog)),
+           "seccomp")

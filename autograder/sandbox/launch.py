@@ -1,26 +1,35 @@
-"""Starts, isolates, times and kills a worker; picks the strongest isolation available.
+"""Starts, isolates, times and kills a worker; decides the isolation level once per batch.
 
 The judge side of the sandbox. A `Worker` is one fresh interpreter running
 `worker.py`; the judge talks to it only through `protocol` frames on two
 dedicated pipes and gets back `Reply` objects holding plain, validated arrays.
 
-Isolation levels, strongest first (probed once per process, see `isolation_level`):
+No level runs student code as root or as the user who runs the grader: every
+worker gets a uid/gid of its own (distinct per concurrent worker, leased with an
+abstract socket name), so grading needs root. Levels, strongest first:
 
-- ``"namespaces+uid"`` (root): `unshare` gives the worker its own network, mount,
-  PID, IPC and UTS namespaces; inside, it builds a minimal root file system (no
-  kit, no results, no /root, /home or /work), chroots into it and drops to a
-  uid/gid of its own (distinct per concurrent worker, so RLIMIT_NPROC counts
-  only its processes), with no_new_privs set.
-- ``"userns"`` (not root, unprivileged user namespaces allowed): the same
-  namespaces and minimal root, as root of a user namespace with every
-  capability dropped after the chroot.
-- ``"uid"`` (root without namespaces, e.g. a default Docker container): a uid of
-  its own as above, resource limits, a process group, an empty working directory
-  and a sys.path holding only the stdlib and NumPy. The kit's files stay readable
-  but not writable, and the judge cannot be signalled.
-- ``"rlimits"``: the same without the uid: a last resort, and said so.
+- ``"namespaces+uid"``: `unshare` gives the worker its own network, mount, PID,
+  IPC and UTS namespaces; inside, it builds a minimal root (read-only binds of the
+  interpreter, the stdlib and NumPy; no kit, no results, no /root, /home or /work)
+  and pivots into it; its own uid; its own cgroup (memory of the whole process
+  tree, number of tasks, CPU share and quota: `cgroup.py`); a seccomp filter
+  (`seccomp.py`) so it cannot make new namespaces, trace, mount, load BPF, use
+  the kernel keyring or io_uring.
+- ``"namespaces+uid-nocgroup"``: the same without the cgroup (per-process
+  rlimits only: a process tree can hold more memory and CPU than one process).
+- ``"uid"``: no namespaces (a default Docker container): a chroot into a copy of
+  the interpreter, stdlib and NumPy made once per batch (`pyroot.py`), so the
+  grader's command line, inputs, results and temp folders are out of sight; own
+  uid, cgroup and seccomp filter (which also refuses every socket but AF_UNIX,
+  as there is no network namespace).
+- ``"uid-nocgroup"``: the same without the cgroup.
+
+The grader uses the strongest level that works (`isolation_level`, probed once
+per process with a real worker, or pinned with `pin_level` by the batch's
+parent so that every pool process uses the level the parent decided).
 """
 
+import atexit
 import dataclasses
 import functools
 import json
@@ -37,21 +46,25 @@ import time
 
 import numpy as np
 
-from . import protocol
+from . import cgroup, protocol, pyroot, seccomp
 
-LEVELS = ("namespaces+uid", "userns", "uid", "rlimits")
-# One line per level, for the grader's start-up message and the reports.
+LEVELS = ("namespaces+uid", "namespaces+uid-nocgroup", "uid", "uid-nocgroup")
+# One line per level, for the grader's start-up message, the refusal and the README.
 LEVEL_NOTES = {
-    "namespaces+uid": "full isolation: own uid, no network, no view of the kit, other files or processes",
-    "userns": "user namespaces: no network, no view of the kit, other files or processes",
-    "uid": "weak isolation: own uid and resource limits, but the submission can read the kit's "
-           "files and use the network",
-    "rlimits": "weak isolation: resource limits only; the submission can read the kit's files, "
-               "use the network and signal the grader's processes",
+    "namespaces+uid": "full isolation: own uid, namespaces and cgroup, no network, no view of the kit, "
+                      "other files or processes",
+    "namespaces+uid-nocgroup": "own uid and namespaces, but no cgroups: memory and CPU are limited per "
+                               "process, so one submission's processes together can slow or squeeze "
+                               "the submissions graded beside it",
+    "uid": "no namespaces: own uid, cgroup and a private copy of Python (chroot), but the submission "
+           "shares the host's network stack (sockets other than AF_UNIX are refused)",
+    "uid-nocgroup": "no namespaces and no cgroups: own uid and a private copy of Python (chroot); "
+                    "memory and CPU are limited per process only",
 }
 STATUSES = ("ok", "crashed", "timed out", "not implemented", "policy violation", "bad output")
 _WORKER_PY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "worker.py")
 _UID_BASE, _UID_SPAN = 1_900_000_000, 1 << 20
+MAX_INTEGRITY = 50
 
 
 class WorkerError(Exception):
@@ -64,9 +77,11 @@ class Limits:
 
     Args:
         cpu_seconds: RLIMIT_CPU for the whole worker life (all calls together).
-        memory_bytes: RLIMIT_AS (address space).
-        processes: RLIMIT_NPROC, tasks (processes + threads) the worker's uid may own
-            (namespace levels: its own uid; weaker levels: on top of what the user runs).
+        memory_bytes: RLIMIT_AS (address space) of each process, and (cgroup levels) the
+            memory of the whole process tree together.
+        processes: tasks (processes + threads) of the worker: RLIMIT_NPROC of its own uid,
+            and (cgroup levels) pids.max of its cgroup.
+        cpus: (cgroup levels) CPU quota of the whole tree, in cores.
         file_bytes: RLIMIT_FSIZE, largest file the worker may write.
         open_files: RLIMIT_NOFILE.
         tmp_bytes: size of the private /tmp (namespace levels).
@@ -78,6 +93,7 @@ class Limits:
     cpu_seconds: int = 600
     memory_bytes: int = 3 << 30
     processes: int = 32
+    cpus: float = 1.0
     file_bytes: int = 16 << 20
     open_files: int = 64
     tmp_bytes: int = 64 << 20
@@ -240,6 +256,8 @@ class Worker:
             (the worker is then dead: do not retry).
         alive: False after a crash, a timeout, or close().
         isolation: the level in use.
+        integrity: set of short lines saying what the code attempted (best effort, see
+            audit.py: "tried to open /etc/passwd", "patched numpy.allclose", ...).
     """
 
     def __init__(self, cells, limits=None, *, load_timeout=60.0, load_retries=2,
@@ -248,12 +266,13 @@ class Worker:
         self.isolation = isolation or isolation_level()
         if self.isolation not in LEVELS:
             raise WorkerError(f"unknown isolation level {self.isolation!r}")
-        if self.isolation in ("namespaces+uid", "uid") and os.geteuid() != 0:
+        if os.geteuid() != 0:   # every level runs student code as a uid of its own
             raise WorkerError(f"the isolation level {self.isolation!r} needs root")
         self.hide = list(hide)
         self.alive = False
-        self._proc = self._lease = self._tmp = None
+        self._proc = self._lease = self._tmp = self._cgroup = self._home = None
         self._fds = []
+        self.integrity = set()   # what the code attempted (audit.py), over every restart
         # (label, source) pairs, or objects with .label and .source (submissions.Cell)
         cells = [(str(c.label), str(c.source)) if hasattr(c, "source") else (str(c[0]), str(c[1]))
                  for c in cells]
@@ -268,55 +287,51 @@ class Worker:
     def _spawn(self):
         self.close()
         lim = self.limits
+        namespaces, with_cgroup = _level_parts(self.isolation)
         self._tmp = tempfile.mkdtemp(prefix="dlgrade-worker-")
-        jail = self.isolation in ("namespaces+uid", "userns")
         cmd_r, cmd_w = os.pipe()
         rep_r, rep_w = os.pipe()
         self._fds = [cmd_w, rep_r]
         reply_header = (1 << 20) + 8 * lim.output_chars  # load report or result + captured output
         self._writer, self._reader = cmd_w, protocol.Reader(rep_r, lim.caps(reply_header))
+        self._lease = _UidLease()
+        uid = self._lease.uid
         limits = {"cpu_seconds": lim.cpu_seconds, "memory_bytes": lim.memory_bytes,
-                  "file_bytes": lim.file_bytes, "open_files": lim.open_files, "processes": None}
-        cfg = {"fds": [cmd_r, rep_w], "jail": jail, "limits": limits,
+                  "file_bytes": lim.file_bytes, "open_files": lim.open_files, "processes": lim.processes}
+        cfg = {"fds": [cmd_r, rep_w], "jail": namespaces, "uid": uid, "limits": limits,
                "caps": lim.caps(64 << 20).as_dict(), "out_caps": lim.caps(reply_header).as_dict(),
-               "output_chars": lim.output_chars}
-        if jail:
-            if self.isolation == "namespaces+uid":
-                self._lease = _UidLease()
-                cfg["uid"] = self._lease.uid
-                limits["processes"] = lim.processes
-            else:
-                limits["processes"] = _tasks_of(os.getuid())[0] + lim.processes
+               "output_chars": lim.output_chars, "seccomp": seccomp.filter_bpf().hex(),
+               "numpy_path": pyroot.NUMPY_HOME, "cgroups": []}
+        if with_cgroup:
+            layout, why = _cgroups()
+            if layout is None:
+                raise WorkerError(f"the sandbox ({self.isolation}) has no cgroups here: {why}")
+            try:
+                self._cgroup = cgroup.WorkerCgroup(layout, f"{cgroup.PREFIX}{uid}", memory_bytes=lim.memory_bytes,
+                                                   tasks=lim.processes, cpus=lim.cpus)
+            except OSError as exc:
+                raise WorkerError(f"the sandbox ({self.isolation}) cannot make a cgroup: {exc}") from None
+            cfg["cgroups"] = self._cgroup.procs_files()
+        if namespaces:
             os.mkdir(os.path.join(self._tmp, "root"))
             cfg.update(root=os.path.join(self._tmp, "root"), binds=_binds(), numpy=_numpy_dirs(),
-                       hide=sorted(set(_kit_dirs()) | set(self.hide)), tmp_bytes=lim.tmp_bytes,
-                       numpy_path="/.dlgrade")
-            home = "/tmp"
-            argv = [_unshare()] + (["--user", "--map-root-user"] if self.isolation == "userns" else [])
-            argv += ["--net", "--mount", "--pid", "--ipc", "--uts", "--fork", "--kill-child", "--"]
+                       hide=sorted(set(_kit_dirs()) | set(self.hide)), tmp_bytes=lim.tmp_bytes)
+            home, cwd = "/tmp", self._tmp
+            argv = [_unshare(), "--net", "--mount", "--pid", "--ipc", "--uts", "--fork", "--kill-child", "--"]
         else:
-            home = os.path.join(self._tmp, "work")
-            os.mkdir(home)
-            if self.isolation == "uid":
-                self._lease = _UidLease()
-                cfg["uid"] = self._lease.uid
-                limits["processes"] = lim.processes
-                os.chown(home, self._lease.uid, self._lease.uid)
-                os.chmod(self._tmp, 0o711)  # the worker may pass through, not list
-            elif os.geteuid() != 0:
-                limits["processes"] = _tasks_of(os.getuid())[0] + lim.processes
-            npdir = os.path.join(self._tmp, "np")
-            os.mkdir(npdir)
-            for name, src in _numpy_dirs().items():
-                os.symlink(src, os.path.join(npdir, name))
-            cfg["numpy_path"] = npdir
-            argv = []
+            root = _shared_root()
+            home = f"{pyroot.WORK}/{uid}"   # inside the chroot
+            self._home = root + home
+            os.mkdir(self._home, 0o700)
+            os.chown(self._home, uid, uid)
+            cfg.update(root=root, home=home)
+            cwd, argv = "/", []
         argv += [_interpreter(), "-I", "-S", "-B", _WORKER_PY, json.dumps(cfg)]
         errlog = open(os.path.join(self._tmp, "stderr"), "wb")
         try:
             self._proc = subprocess.Popen(
                 argv, stdin=subprocess.DEVNULL, stdout=errlog, stderr=errlog,
-                cwd=self._tmp if jail else home, env=_env(home), pass_fds=(cmd_r, rep_w),
+                cwd=cwd, env=_env(home), pass_fds=(cmd_r, rep_w),
                 start_new_session=True, close_fds=True)
         finally:
             errlog.close()
@@ -329,6 +344,10 @@ class Worker:
             self._kill()
             raise WorkerError(f"the sandbox ({self.isolation}) could not start a worker: {detail}")
         self.uid = got[0].get("uid")
+        # Never weaker than promised: the worker must be in its cgroup and not be the grader.
+        if self.uid != uid or (self._cgroup is not None and not self._cgroup.pids()):
+            self._kill()
+            raise WorkerError(f"the sandbox ({self.isolation}) started a worker without its uid or cgroup")
 
     def _stderr_tail(self):
         """Last line the worker (or unshare) wrote before the worker silenced fd 2."""
@@ -347,7 +366,7 @@ class Worker:
         return (self._stderr_tail() or "no output") + f" (exit status {rc})"
 
     def _read(self, deadline):
-        """A frame, "timeout", "eof" or "garbage"."""
+        """A frame, "timeout", "eof" or "garbage"; notes the frame's integrity lines."""
         try:
             got = self._reader.read(deadline)
         except EOFError:
@@ -355,7 +374,14 @@ class Worker:
         except (protocol.ProtocolError, OSError) as exc:
             self._garbage = str(exc)
             return "garbage"
-        return "timeout" if got is None else got
+        if got is None:
+            return "timeout"
+        lines = got[0].get("integrity") if isinstance(got[0], dict) else None
+        if isinstance(lines, list):
+            for line in lines[:MAX_INTEGRITY]:
+                if len(self.integrity) < MAX_INTEGRITY:
+                    self.integrity.add(" ".join(str(line).split())[:120])
+        return got
 
     def _send(self, header, arrays, deadline):
         """True if sent; False on timeout; raises BrokenPipeError when the worker is gone."""
@@ -363,12 +389,12 @@ class Worker:
         return protocol.write_frame(self._writer, frame, deadline)
 
     def _kill(self):
-        """Kill the whole process tree: namespace init first, then group, then uid sweep."""
+        """Kill the whole process tree: namespace init, group, cgroup, then a uid sweep."""
         self.alive = False
         proc = self._proc
         if proc is None:
             return
-        if proc.poll() is None and self.isolation in ("namespaces+uid", "userns"):
+        if proc.poll() is None and _level_parts(self.isolation)[0]:
             try:  # unshare's child is the namespace's init: killing it empties the namespace
                 with open(f"/proc/{proc.pid}/task/{proc.pid}/children") as f:
                     for pid in f.read().split():
@@ -387,6 +413,8 @@ class Worker:
             proc.kill()
         except OSError:
             pass
+        if self._cgroup is not None:
+            self._cgroup.kill()
         try:
             proc.wait(timeout=5)
         except Exception:
@@ -404,7 +432,7 @@ class Worker:
                 time.sleep(0.01)
 
     def close(self):
-        """Kill the whole process tree and clean up. Idempotent."""
+        """Kill the whole process tree and clean up (cgroup, temp folders, files of its uid). Idempotent."""
         self._kill()
         for fd in self._fds:
             try:
@@ -412,7 +440,14 @@ class Worker:
             except OSError:
                 pass
         self._fds = []
+        if self._cgroup is not None:
+            self._cgroup.remove()
+            self._cgroup = None
+        if self._home is not None:
+            shutil.rmtree(self._home, ignore_errors=True)
+            self._home = None
         if self._lease is not None:
+            sweep_worker_files(uids=(self._lease.uid,))
             self._lease.release()
             self._lease = None
         if self._tmp is not None:
@@ -443,7 +478,7 @@ class Worker:
         self._kill()
         if rc is None:
             return f"the worker process stopped answering {during}"
-        if rc == 1 and self.isolation in ("namespaces+uid", "userns") and "unshare:" in self._stderr_tail():
+        if rc == 1 and _level_parts(self.isolation)[0] and "unshare:" in self._stderr_tail():
             rc = -signal.SIGKILL  # unshare cannot re-raise SIGKILL on itself and exits 1
         if rc < 0 or rc > 128:  # killed by a signal (unshare reports 128 + n)
             num = -rc if rc < 0 else rc - 128
@@ -451,6 +486,9 @@ class Worker:
                 name = signal.Signals(num).name
             except ValueError:
                 name = f"signal {num}"
+            if num == signal.SIGKILL and self._cgroup is not None and self._cgroup.out_of_memory():
+                return (f"the worker process was killed: its processes together used more than "
+                        f"{self.limits.memory_bytes / 2**30:g} GiB of memory {during}")
             hint = {signal.SIGXCPU: f" (it used up its CPU time limit of {self.limits.cpu_seconds} s)",
                     signal.SIGKILL: " (out of memory or CPU time?)",
                     signal.SIGXFSZ: " (it wrote a file larger than the limit)",
@@ -677,7 +715,72 @@ def _shift(tree, by):
     return tree
 
 
-# ------------------------------------------------------------------ detection
+# ------------------------------------------------------------------ levels
+
+def _level_parts(level):
+    """``(namespaces, cgroup)``: what the level is made of."""
+    return level.startswith("namespaces+"), not level.endswith("-nocgroup")
+
+
+@functools.lru_cache(maxsize=None)
+def _cgroups():
+    """``(cgroup.Layout, None)`` or ``(None, why)``; stale worker cgroups swept on first use."""
+    layout, why = cgroup.detect()
+    if layout is not None:
+        cgroup.sweep(layout)
+    return layout, why
+
+
+_ROOT = {}   # the chroot of the uid levels: {"path": ..., "owned": bool}
+
+
+def _shared_root():
+    """The uid levels' copied root: the batch's (see `pin_level`), else built once per process."""
+    if "path" not in _ROOT:
+        try:
+            _ROOT.update(path=pyroot.build(_interpreter(), _numpy_dirs()), owned=True)
+        except OSError as exc:
+            raise WorkerError(f"cannot build the private copy of Python for the uid level: {exc}") from None
+        atexit.register(release_root)
+    return _ROOT["path"]
+
+
+def release_root():
+    """Remove the copied root if this process built it."""
+    if _ROOT.pop("owned", False):
+        pyroot.remove(_ROOT.pop("path"))
+    _ROOT.pop("path", None)
+
+
+def sweep_worker_files(uids=None, places=("/dev/shm", "/tmp", "/var/tmp")):
+    """Remove files and folders owned by worker uids (all of them, or `uids`) from shared temp places.
+
+    The jail shows none of these places to a worker, so this finds something only if a
+    level was weaker than it claims: it is the last line, not the first.
+    """
+    wanted = (lambda u: u in uids) if uids is not None else (lambda u: _UID_BASE <= u < _UID_BASE + _UID_SPAN)
+    removed = []
+    for place in places:
+        try:
+            entries = list(os.scandir(place))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                owner = entry.stat(follow_symlinks=False).st_uid
+            except OSError:
+                continue
+            if wanted(owner):
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    try:
+                        os.unlink(entry.path)
+                    except OSError:
+                        continue
+                removed.append(entry.path)
+    return removed
+
 
 _PROBE = '''
 import os, socket
@@ -685,7 +788,20 @@ import numpy as np
 
 def probe(paths):
     seen = sum(os.path.exists(p) for p in paths)
-    return np.array([os.getuid(), seen, len(socket.if_nameindex())])
+    try:
+        socket.socket(socket.AF_INET, socket.SOCK_DGRAM).close()
+        inet = 1
+    except OSError:
+        inet = 0
+    try:
+        os.unshare(0x10000000)   # CLONE_NEWUSER (Python 3.12+)
+        userns = 1
+    except AttributeError:
+        import ctypes
+        userns = int(ctypes.CDLL(None, use_errno=True).unshare(0x10000000) == 0)
+    except OSError:
+        userns = 0
+    return np.array([os.getuid(), seen, inet, userns, os.path.exists("/proc/1/cmdline")])
 '''
 
 
@@ -693,46 +809,100 @@ def _probe(level):
     """Start a real worker at `level` and check it delivers what the level promises."""
     with Worker([("probe", _PROBE)], Limits(startup_timeout=20), load_timeout=20,
                 load_retries=0, isolation=level) as w:
-        import autograder  # its files must be out of sight at the namespace levels
+        import autograder  # its files must be out of sight at every level
         paths = [os.path.realpath(autograder.__file__), _WORKER_PY]
         reply = w.call("probe", (paths,), timeout=20)
         if reply.status != "ok":
             raise WorkerError(f"probe call failed: {reply.status} {reply.message}")
-        uid, seen, nets = (int(v) for v in reply.value)
-        if level in ("namespaces+uid", "userns") and (seen or nets != 1):
-            raise WorkerError(f"{level}: kit visible ({seen}) or network shared ({nets})")
-        if level in ("namespaces+uid", "uid") and uid < _UID_BASE:
+        uid, seen, inet, userns, host_proc = (int(v) for v in reply.value)
+        if uid < _UID_BASE:
             raise WorkerError(f"{level}: still uid {uid}")
+        if seen:
+            raise WorkerError(f"{level}: the kit is visible")
+        if inet or userns:
+            raise WorkerError(f"{level}: the system-call filter is not in force")
+        if host_proc and not _level_parts(level)[0]:
+            raise WorkerError(f"{level}: the host's processes are visible")
+
+
+class NoIsolation(WorkerError):
+    """No level can be had here; ``problems`` says why, per level."""
+
+    def __init__(self, problems):
+        self.problems = problems
+        reasons = list(dict.fromkeys(problems.values()))
+        detail = (reasons[0] if len(reasons) == 1 else
+                  "; ".join(f"{level}: {why}" for level, why in problems.items()))
+        super().__init__(f"student code cannot be isolated here: {detail}")
+
+
+def _candidates():
+    """``{level: None or why it cannot work}`` from cheap checks, before any probe."""
+    why = {}
+    root = None if os.geteuid() == 0 else "needs root (each worker runs as a uid of its own)"
+    try:
+        seccomp.filter_bpf()
+        filt = None
+    except seccomp.SeccompUnavailable as exc:
+        filt = str(exc)
+    layout, no_cgroup = _cgroups() if root is None else (None, root)
+    for level in LEVELS:
+        namespaces, with_cgroup = _level_parts(level)
+        why[level] = (root or filt or (namespaces and not _unshare() and "no unshare command")
+                      or (with_cgroup and layout is None and no_cgroup) or None)
+    return why
 
 
 @functools.lru_cache(maxsize=None)
+def _detect():
+    problems = {}
+    for level, why in _candidates().items():
+        if why is None:
+            try:
+                _probe(level)
+                return level
+            except (WorkerError, OSError, ValueError) as exc:
+                why = str(exc)
+        problems[level] = why
+    raise NoIsolation(problems)
+
+
+_PINNED = []
+
+
+def pin_level(level, root=None):
+    """Use `level` in this process from now on, without probing (the batch's parent decided it).
+
+    `root`: the parent's copied root for the uid levels (shared, not removed here).
+    """
+    if level not in LEVELS:
+        raise WorkerError(f"unknown isolation level {level!r}")
+    _PINNED[:] = [level]
+    if root:
+        _ROOT.update(path=root, owned=False)
+
+
 def isolation_level():
-    """The strongest isolation level that works here (probed once, then cached)."""
-    candidates = []
-    if _unshare():
-        if os.geteuid() == 0:
-            candidates.append("namespaces+uid")
-        candidates.append("userns")
-    if os.geteuid() == 0:
-        candidates.append("uid")
-    candidates.append("rlimits")
-    problems = []
-    for level in candidates:
-        try:
-            _probe(level)
-            return level
-        except (WorkerError, OSError, ValueError) as exc:
-            problems.append(f"{level}: {exc}")
-    raise WorkerError("no sandbox level works here: " + "; ".join(problems))
+    """The level this process uses: the pinned one, else the strongest that works (probed once).
+
+    Raises `NoIsolation` when no level works (e.g. not root).
+    """
+    return _PINNED[0] if _PINNED else _detect()
+
+
+def batch_root(level):
+    """Build (once) and return the copied root a batch at `level` shares with its pool processes."""
+    return None if _level_parts(level)[0] else _shared_root()
 
 
 def probe_problems():
-    """For diagnostics: why stronger levels than the detected one were refused (re-probes)."""
+    """For diagnostics: why each level works (None) or not (re-probes)."""
     out = {}
-    for level in LEVELS:
-        try:
-            _probe(level)
-            out[level] = None
-        except (WorkerError, OSError, ValueError) as exc:
-            out[level] = str(exc)
+    for level, why in _candidates().items():
+        if why is None:
+            try:
+                _probe(level)
+            except (WorkerError, OSError, ValueError) as exc:
+                why = str(exc)
+        out[level] = why
     return out

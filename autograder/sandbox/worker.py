@@ -5,9 +5,11 @@ Started by `launch.py` as ``python -I -S -B worker.py CONFIG_JSON`` (possibly un
 cannot tell student code the answers because it never receives them.
 
 Sequence: read our two helper modules' source (jail, protocol) while the kit is
-still visible -> enter the jail (namespace levels) -> resource limits -> import
-NumPy from a directory that holds nothing else -> install the import gate ->
-say "ready" -> answer "load" and "call" frames until the pipe closes.
+still visible -> join the worker's cgroups -> enter the jail (namespaces, or a
+chroot into the batch's copy of Python) as a uid of its own -> resource limits ->
+seccomp filter -> import NumPy from a directory that holds nothing else ->
+install the import gate -> say "ready" -> answer "load" and "call" frames until
+the pipe closes.
 """
 
 import ast
@@ -35,19 +37,24 @@ def _module(name, code):
 CFG = json.loads(sys.argv[1])
 _JAIL = _module("_dlgrade_jail", _compiled("jail.py"))
 _PROTO_CODE = _compiled("protocol.py")
+_AUDIT_CODE = _compiled("audit.py")
 CMD_FD, REPLY_FD = CFG["fds"]
 
+_JAIL.join_cgroups(CFG["cgroups"])   # first: every process started from here on is counted
 if CFG["jail"]:
-    _JAIL.enter(CFG)
-elif CFG.get("uid") is not None:
-    _JAIL.drop_to(CFG["uid"])
+    _JAIL.enter(CFG)          # namespaces: minimal root, pivot_root, own uid
+else:
+    _JAIL.enter_chroot(CFG)   # uid levels: the batch's copied root, own uid
 _JAIL.set_limits(CFG["limits"])
+_JAIL.install_seccomp(bytes.fromhex(CFG["seccomp"]))   # see seccomp.py for what it refuses
 sys.dont_write_bytecode = True
 sys.path.append(CFG["numpy_path"])
 
 import numpy as np  # noqa: E402  (only after the jail: NumPy must load from the private dir)
 
 P = _module("_dlgrade_protocol", _PROTO_CODE)
+# What student code tries (files, processes, sockets, ctypes, frames, numpy patches): see audit.py.
+AUDIT = _module("_dlgrade_audit", _AUDIT_CODE).install(np, os.path.abspath(__file__), os.path.dirname(os.__file__))
 CAPS = P.Caps(**CFG["caps"])
 OUT_CAPS = P.Caps(**CFG["out_caps"])
 NUMPY_DIR = os.path.dirname(np.__file__)
@@ -186,6 +193,7 @@ def student_line(exc):
 
 
 def send(header, arrays=()):
+    header["integrity"] = AUDIT.take()   # attempts noted since the last frame
     P.write_frame(REPLY_FD, P.pack_frame(header, list(arrays), OUT_CAPS))
 
 

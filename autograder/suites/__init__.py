@@ -1,4 +1,4 @@
-"""The hidden tests, one module per assignment (``week08``, ``week09``).
+"""The hidden tests, one module per assignment (``week08`` ... ``week11``).
 
 A suite is a list of ``Test`` objects, grouped by graded function in syllabus
 order. A test is either a fixed list of ``Case`` calls (Keras fixtures, edge
@@ -72,7 +72,7 @@ class Suite:
 
 
 def load(assignment):
-    """The suite of an assignment (``"week08"`` / ``"week09"``)."""
+    """The suite of an assignment (``"week08"``, ``"week09"``, ...): the module ``suites.<assignment>``."""
     try:
         module = importlib.import_module(f"{__name__}.{assignment}")
     except ModuleNotFoundError:
@@ -94,32 +94,55 @@ def fixture_cases(assignment, function):
     """The golden Keras cases of one function, as ``Case`` objects.
 
     Reads ``fixtures/<assignment>.npz`` (written by ``scripts/make_fixtures.py``)
-    with NumPy only. Arrays named ``x``, ``kernel``, ``weights`` are positional,
-    ``bias`` and the ``kw/*`` entries are keyword arguments.
+    with NumPy only. ``arg/<name>`` entries are the arguments named as in the
+    function's signature (``reference.<function>``): those without a default are
+    positional, in signature order, the rest keyword arguments; ``arg/<name>/<i>``
+    entries form a list (``weights``, as ``model.get_weights()`` returns it) or a
+    tuple (``initial_state=(h0, c0)``). ``kw/<name>`` entries are options: a string,
+    a bool, an int or a pair of ints.
     """
     data = _read_npz(assignment)
     numbers = sorted({key.split("/")[1] for key in data if key.startswith(f"{function}/")})
+    positional = _positional_parameters(function)
     cases = []
     for number in numbers:
         prefix = f"{function}/{number}/"
         entries = {key[len(prefix):]: value for key, value in data.items() if key.startswith(prefix)}
-        args, kwargs, weights = [], {}, {}
+        arrays, groups, kwargs = {}, {}, {}
         for key in sorted(entries):
             value = entries[key]
             kind, _, name = key.partition("/")
-            if kind == "arg" and name.startswith("weights/"):
-                weights[int(name.split("/")[1])] = value
-            elif kind == "arg" and name == "bias":
-                kwargs["bias"] = value
+            if kind == "arg" and "/" in name:
+                name, _, index = name.partition("/")
+                groups.setdefault(name, {})[int(index)] = value
+            elif kind == "arg":
+                arrays[name] = value
             elif kind == "kw":
-                kwargs[name] = str(value) if value.dtype.kind == "U" else _int_or_pair(value)
-        for name in ("x", "kernel"):
-            if f"arg/{name}" in entries:
-                args.append(entries[f"arg/{name}"])
-        if weights:
-            args.append([weights[i] for i in sorted(weights)])
-        cases.append(Case(tuple(args), kwargs, str(entries["label"]), entries["expected"]))
+                kwargs[name] = _option(value)
+        for name, items in groups.items():
+            ordered = [items[i] for i in sorted(items)]
+            arrays[name] = ordered if name == "weights" else tuple(ordered)
+        args = tuple(arrays.pop(name) for name in positional if name in arrays)
+        cases.append(Case(args, {**arrays, **kwargs}, str(entries["label"]), entries["expected"]))
     return tuple(cases)
+
+
+def _positional_parameters(function):
+    """The parameters of ``reference.<function>`` that have no default, in order."""
+    import inspect
+
+    import reference
+
+    params = inspect.signature(getattr(reference, function)).parameters.values()
+    return [p.name for p in params if p.default is inspect.Parameter.empty]
+
+
+def _option(value):
+    if value.dtype.kind == "U":
+        return str(value)
+    if value.dtype.kind == "b":
+        return bool(value)
+    return _int_or_pair(value)
 
 
 def _int_or_pair(value):

@@ -1,0 +1,119 @@
+"""Inside the worker: note, best effort, what student code tried that honest lab code never does.
+
+Loaded by worker.py from source (standard library only) and installed with
+`install` after the jail and before any student code. A `sys.addaudithook` hook
+(PEP 578; it cannot be removed) records short lines such as "tried to open
+/etc/passwd", "started a process (subprocess.Popen)" or "patched numpy.allclose";
+`take` returns the lines not yet reported, which the worker attaches to its
+frames (``header["integrity"]``) and the judge collects into
+``result["extra_data"]["integrity"]``.
+
+These are attempts, not proof: the sandbox refuses or hides what they reach for,
+and code running in the same interpreter could fool a hook. The report shows them
+as "attempted".
+"""
+import os
+import sys
+
+MAX_LINES = 50
+_EVENTS = {
+    "subprocess.Popen": "started a process (subprocess)",
+    "os.system": "ran a shell command (os.system)",
+    "os.exec": "replaced the process (os.exec*)",
+    "os.posix_spawn": "started a process (os.posix_spawn)",
+    "os.spawn": "started a process (os.spawn*)",
+    "os.fork": "forked a process (os.fork)",
+    "os.forkpty": "forked a process (os.forkpty)",
+    "os.kill": "sent a signal (os.kill)",
+    "os.killpg": "sent a signal (os.killpg)",
+    "socket.__new__": "opened a socket",
+    "socket.connect": "connected a socket",
+    "ctypes.dlopen": "loaded a C library (ctypes)",
+    "ctypes.dlsym": "used ctypes",
+    "ctypes.cdata": "used ctypes",
+    "sys._getframe": "walked the call stack (sys._getframe)",
+    "sys._current_frames": "walked the call stack (sys._current_frames)",
+    "sys.addaudithook": "tried to add an audit hook",
+    "gc.get_objects": "searched the interpreter's objects (gc)",
+    "gc.get_referrers": "searched the interpreter's objects (gc)",
+}
+
+
+class Recorder:
+    def __init__(self, allowed_dirs, ours, numpy_module):
+        self.allowed = tuple(d.rstrip("/") + "/" for d in allowed_dirs)
+        self.ours = tuple(ours)          # file names of code that is not the student's
+        self.lines, self.sent = [], 0
+        self.busy = False
+        self.np = numpy_module
+        self.snapshot = self._numpy_attrs()
+
+    def _numpy_attrs(self):
+        attrs = {}
+        for prefix, mod in (("numpy", self.np), ("numpy.linalg", getattr(self.np, "linalg", None))):
+            for name, value in list(vars(mod).items() if mod is not None else ()):
+                attrs[f"{prefix}.{name}"] = id(value)
+        return attrs
+
+    def note(self, line):
+        if line not in self.lines and len(self.lines) < MAX_LINES:
+            self.lines.append(line[:120])
+
+    def _by_student(self):
+        """True if the code that asked for the frame is not ours, NumPy's or the stdlib's
+        (inspect.currentframe and traceback helpers count as their caller)."""
+        frame = sys._getframe(2)
+        while frame is not None and (frame.f_code.co_filename.startswith("<frozen")
+                                     or frame.f_code.co_filename.endswith(("/inspect.py", "/traceback.py"))):
+            frame = frame.f_back
+        return frame is not None and not frame.f_code.co_filename.startswith(self.ours)
+
+    def hook(self, event, args):
+        if self.busy:
+            return
+        self.busy = True
+        try:
+            if event == "open":
+                path = args[0]
+                if isinstance(path, bytes):
+                    path = os.fsdecode(path)
+                if isinstance(path, str):
+                    full = os.path.abspath(path)
+                    if not (full + "/").startswith(self.allowed):
+                        self.note(f"tried to open {full}")
+            elif event in _EVENTS:
+                # Stack and object walking is common inside the stdlib: only the student's own counts.
+                if not event.startswith(("sys._", "gc.")) or self._by_student():
+                    self.note(_EVENTS[event])
+        except Exception:
+            pass
+        finally:
+            self.busy = False
+
+    def take(self):
+        """Lines not yet reported, including numpy attributes replaced since start-up."""
+        self.busy = True
+        try:
+            now = self._numpy_attrs()
+            for name, ident in sorted(now.items()):
+                if self.snapshot.get(name, ident) != ident:
+                    self.note(f"patched {name}")
+            for name in sorted(set(now) - set(self.snapshot)):
+                self.note(f"added {name}")
+        except Exception:
+            pass
+        finally:
+            self.busy = False
+        new, self.sent = self.lines[self.sent:], len(self.lines)
+        return new
+
+
+def install(numpy_module, worker_file, stdlib_dir):
+    """Start recording; returns the `Recorder` (its `take` feeds the reply frames)."""
+    numpy_dir = os.path.dirname(numpy_module.__file__)
+    allowed = [os.getcwd(), numpy_dir, os.path.dirname(numpy_dir), stdlib_dir, "/dev/null", "/dev/urandom",
+               "/proc/self"]
+    ours = (worker_file, numpy_dir, stdlib_dir, "<frozen", "_dlgrade_")
+    recorder = Recorder(allowed, ours, numpy_module)
+    sys.addaudithook(recorder.hook)
+    return recorder
