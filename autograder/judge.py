@@ -12,12 +12,13 @@ calls. When it runs out, that function's remaining tests are "timed out" and the
 next function starts with a fresh budget (and a fresh worker if the old one died).
 """
 import time
+from collections import Counter
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
-from hypothesis import given
+from hypothesis import given, seed
 
 import autograder
 from autograder import course
@@ -249,8 +250,13 @@ def first_failure(function, cases, session, budget, expected=None):
     `expected_once`. The worker stops at the first failure (it may have run a few cases
     past it, whose answers are dropped).
     """
+    return _first_failure_at(function, cases, session, budget, expected)[1]
+
+
+def _first_failure_at(function, cases, session, budget, expected=None):
+    """``(index, outcome)`` of `first_failure` (index -1 when all passed)."""
     if not cases:
-        return Outcome("passed")
+        return -1, Outcome("passed")
     replies = session.calls(function, cases, budget)
     index = -1
     try:
@@ -258,12 +264,12 @@ def first_failure(function, cases, session, budget, expected=None):
             case = cases[index]
             outcome = judge_reply(function, case, reply, expected[index] if expected else expected_once(function, case))
             if outcome.status != "passed":
-                return outcome
+                return index, outcome
     finally:
         replies.close()
     if index != len(cases) - 1:  # a session must answer every case or fail one
         raise RuntimeError(f"the worker session answered {index + 1} of {len(cases)} cases")
-    return Outcome("passed")
+    return -1, Outcome("passed")
 
 
 # The answers to the suites' fixed cases, computed once per judge process (the cases are
@@ -289,63 +295,229 @@ class _Failed(AssertionError):
 
 # Derandomized Hypothesis draws the same examples in the same order until one fails. So the
 # examples of a passing run (with their expected answers) are drawn once per judge process and
-# replayed for every submission; only a failure calls Hypothesis again, from scratch, to find
-# and shrink it exactly as a run without the replay would (tests compare the two: REPLAY=False).
+# replayed for every submission (in one batch); only a failure calls Hypothesis again, from
+# scratch, to find and shrink it exactly as a run without the replay would (tests compare the
+# two: REPLAY=False).
+#
+# What Hypothesis does next depends only on how each example it tried came out (passed,
+# failed, or stopped the run), so its runs are also remembered, as a tree of the examples it
+# tried (`_Step`): a later submission whose examples come out the same way walks the tree,
+# calling its worker on each example, without running Hypothesis at all; where it leaves the
+# tree, Hypothesis runs from scratch (the examples already judged in this run are answered from
+# memory, not called again) and the tree grows by the new path.
 REPLAY = True
 _PASSING_RUNS = {}
+_RUN_TREES = {}      # (function, test name) -> the _Step of a Hypothesis run's first example
+MAX_STEPS = 200_000  # examples remembered in all trees of a judge process (then no more are added)
+_steps = 0
+# How failing property tests were shrunk in this process: "remembered" (walked a tree to its
+# end), "hypothesis" (Hypothesis ran), "diverged" (Hypothesis drew other examples than
+# remembered: never expected, the tests keep it 0).
+RUNS = Counter()
+
+
+class _Step:
+    """One example a Hypothesis run tried: ``then[kind]`` is the next one, or None when the
+    run ended after that outcome ("pass", "fail" or "stop"); ``seen[kind]`` counts the
+    submissions that answered so."""
+
+    __slots__ = ("case", "expected", "then", "seen")
+
+    def __init__(self, case):
+        self.case, self.expected, self.then, self.seen = case, None, {}, Counter()
+
+    def likely(self):
+        """The outcome most submissions had here."""
+        return max(self.then, key=self.seen.__getitem__)
+
+
+def _kind(outcome, session):
+    """How Hypothesis sees an outcome: "pass", "fail" (shrink it) or "stop" (end the run)."""
+    if outcome.status == "passed":
+        return "pass"
+    if outcome.status in _STOP_TEST or session.worker is None:
+        return "stop"  # a dead worker costs a restart per example: keep this failure
+    return "fail"
 
 
 def run_test(test, session, budget):
     """The ``Outcome`` of one test: the first failing fixed case, or Hypothesis's smallest failure."""
     if test.strategy is None:
         return first_failure(test.function, list(test.cases), session, budget)
+    if not REPLAY:
+        return _hypothesis(test, session, budget, [], [])[0]
+    key = (test.function, test.name)
+    if key not in _PASSING_RUNS:
+        _PASSING_RUNS[key] = [(case, props.expected_for(test.function, case)) for case in _draw_passing_run(test)]
+    cases = [case for case, _ in _PASSING_RUNS[key]]
+    index, outcome = _first_failure_at(test.function, cases, session, budget, [e for _, e in _PASSING_RUNS[key]])
+    if outcome.status == "passed":
+        return outcome
+    outcome.from_property = True
+    if _kind(outcome, session) == "stop":
+        return outcome  # Hypothesis would stop at this very example too
+    # A plain failure: Hypothesis finds it again (the examples before it pass), and shrinks it.
+    path = [(case, "pass", None) for case in cases[:index]] + [(cases[index], "fail", outcome)]
+    failures = [outcome]
+    step, state = _RUN_TREES.get(key), "walk" if key in _RUN_TREES else "new"
+    for _, kind, _ in path:  # the replay's examples are the run's first ones
+        if state != "walk":
+            break
+        step, state = _follow(step, kind)
+    while state == "walk":  # a remembered run, as long as this code answers as it did there
+        step, state = _walk(test, step, session, budget, path, failures)
+    if state == "end":
+        RUNS["remembered"] += 1
+        return _result(failures, failures[0])
+    RUNS["hypothesis"] += 1
+    try:
+        result, path = _hypothesis(test, session, budget, path, failures, replayed=failures[0])
+    except _Diverged:  # never expected; forget the remembered runs and run as without them
+        RUNS["diverged"] += 1
+        _RUN_TREES.pop(key, None)
+        return _hypothesis(test, session, budget, [], [], replayed=failures[0])[0]
+    _remember(key, path)
+    return result
 
-    failures = []
-    recording = None  # a list while the examples of a passing run are drawn
+
+def _walk(test, step, session, budget, path, failures):
+    """Call the worker on the examples a remembered run tried from ``step`` on, in one batch
+    along the likeliest outcomes, until this code answers otherwise (then the batch is stopped)
+    or the run ends; ``(step, state)`` as `_follow` says where that leaves the walk."""
+    plan, ahead = [], step
+    while ahead is not None and len(plan) < 256:
+        kind = ahead.likely()
+        plan.append((ahead, kind))
+        ahead = ahead.then[kind]
+    replies = session.calls(test.function, [s.case for s, _ in plan], budget)
+    try:
+        for (step, likely), reply in zip(plan, replies):
+            if step.expected is None:
+                step.expected = props.expected_for(test.function, step.case)
+            outcome = judge_reply(test.function, step.case, reply, step.expected)
+            outcome.from_property = True
+            kind = _kind(outcome, session)
+            path.append((step.case, kind, outcome))
+            if kind != "pass":
+                failures.append(outcome)
+            step.seen[kind] += 1
+            following, state = _follow(step, kind)
+            if kind != likely or state != "walk":
+                return following, state
+    finally:
+        replies.close()
+    return following, state
+
+
+def _follow(step, kind):
+    """``(next step, "walk")``, ``(None, "end")`` (the run ended there) or ``(None, "new")``."""
+    if kind not in step.then:
+        return None, "new"
+    following = step.then[kind]
+    return (following, "walk") if following is not None else (None, "end")
+
+
+def _result(failures, replayed):
+    # Hypothesis replays the minimal failing example last, so the last failure is the shrunk one.
+    # A function that fails only now and then (state kept between calls, np.empty left
+    # partly unfilled) may pass Hypothesis's second run: its replayed failure still counts.
+    return failures[-1] if failures else replayed or Outcome("passed")
+
+
+def _draw_passing_run(test):
+    """The examples Hypothesis draws for ``test`` when every one of them passes."""
+    drawn = []
+
+    def record(case):
+        drawn.append(case)
+
+    _hypothesis_test(test, record)()
+    return drawn
+
+
+# Hypothesis's derandomized seed is a digest of the property function's source, so editing the
+# judge would change every example drawn. The seed is pinned instead: the one the judge's
+# property function had before the engine change (issue 12), so grades stayed identical.
+PROPERTY_SEED = int("4422551499733301738177067294958029460692785257874242540441653719401054882537"
+                    "807847694546116805153203942254759082432")
+
+
+def _hypothesis_test(test, prop):
+    """``prop`` as the Hypothesis test of ``test``: its strategy, the grader's settings and seed."""
+    return seed(PROPERTY_SEED)(props.grader_settings(test.max_examples)(given(test.strategy)(prop)))
+
+
+def _hypothesis(test, session, budget, path, failures, replayed=None):
+    """Run Hypothesis on ``test``: ``(outcome, path)``, path the ``(case, kind, outcome)`` of
+    every example it tried. The first ``len(path)`` examples are answered from ``path`` (this
+    submission's own answers, already in ``failures``) instead of calling the worker again."""
+    known, path, failures = list(path), [], failures
 
     def prop(case):
-        if recording is not None:
-            recording.append(case)
-            return
-        outcome = check(test.function, case, session, budget)
-        if outcome.status == "passed":
-            return
-        outcome.from_property = True
-        failures.append(outcome)
-        if outcome.status in _STOP_TEST or session.worker is None:
-            raise _StopTest  # a dead worker costs a restart per example: keep this failure
-        raise _Failed(outcome.status)
-
-    # The same function (and so the same derandomized seed) draws the replayed examples.
-    hypothesis_test = props.grader_settings(test.max_examples)(given(test.strategy)(prop))
-    replayed = None  # the failing example the replay found, if any
-    if REPLAY:
-        key = (test.function, test.name)
-        if key not in _PASSING_RUNS:
-            recording = []
-            hypothesis_test()
-            _PASSING_RUNS[key] = [(case, props.expected_for(test.function, case)) for case in recording]
-            recording = None
-        cases = [case for case, _ in _PASSING_RUNS[key]]
-        outcome = first_failure(test.function, cases, session, budget, [e for _, e in _PASSING_RUNS[key]])
-        if outcome.status == "passed":
-            return outcome
-        outcome.from_property = True
-        if outcome.status in _STOP_TEST or session.worker is None:
-            return outcome  # Hypothesis would stop at this very example too
-        replayed = outcome  # a plain failure: Hypothesis finds it again below, and shrinks it
+        if len(path) < len(known):
+            same, kind, outcome = known[len(path)]
+            if not _same_case(case, same):  # never expected: Hypothesis drew something else
+                raise _Diverged
+        else:
+            outcome = check(test.function, case, session, budget)
+            outcome.from_property = True
+            kind = _kind(outcome, session)
+            if kind != "pass":
+                failures.append(outcome)
+        path.append((case, kind, outcome))
+        if kind == "stop":
+            raise _StopTest
+        if kind == "fail":
+            raise _Failed(outcome.status)
 
     try:
-        hypothesis_test()
+        _hypothesis_test(test, prop)()
     except _StopTest:
         pass
     except Exception:  # noqa: BLE001 - Hypothesis re-raises the shrunk failure; we recorded it
         if not failures:
             raise
-    # Hypothesis replays the minimal failing example last, so the last failure is the shrunk one.
-    # A function that fails only now and then (state kept between calls, np.empty left
-    # partly unfilled) may pass Hypothesis's second run: its replayed failure still counts.
-    return failures[-1] if failures else replayed or Outcome("passed")
+    return _result(failures, replayed), path
+
+
+class _Diverged(BaseException):
+    """Hypothesis drew an example other than the one remembered at this point (a bug)."""
+
+
+def _same_case(a, b):
+    """True when two cases are the same call (arrays bit for bit)."""
+    def same(x, y):
+        if isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
+            return isinstance(x, np.ndarray) and isinstance(y, np.ndarray) and props.same_bits(x, y)
+        if isinstance(x, (list, tuple)) or isinstance(y, (list, tuple)):
+            return (type(x) is type(y) and len(x) == len(y)
+                    and all(same(u, v) for u, v in zip(x, y)))
+        return type(x) is type(y) and x == y
+    return (same(a.args, b.args) and a.kwargs.keys() == b.kwargs.keys()
+            and all(same(a.kwargs[k], b.kwargs[k]) for k in a.kwargs))
+
+
+def _remember(key, path):
+    """Add a run's path to the tree of ``key`` (up to `MAX_STEPS` examples in all)."""
+    global _steps
+    if not path:
+        return
+    step = _RUN_TREES.get(key)
+    if step is None:
+        if _steps >= MAX_STEPS:
+            return
+        step = _RUN_TREES[key] = _Step(path[0][0])
+        _steps += 1
+    for number, (_, kind, _) in enumerate(path):
+        step.seen[kind] += 1
+        if number + 1 == len(path):
+            step.then.setdefault(kind, None)
+        elif step.then.get(kind) is None:
+            if _steps >= MAX_STEPS:
+                return
+            step.then[kind] = _Step(path[number + 1][0])
+            _steps += 1
+        step = step.then[kind]
 
 
 # ---------------------------------------------------------------- scoring

@@ -29,7 +29,7 @@ import tempfile
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "corpus"
 GOLDEN = ROOT / "tests" / "golden" / "corpus.json"
-WEEKS = ("week08", "week09")
+WEEKS = tuple(sorted(p.name for p in CORPUS.glob("week[0-9][0-9]") if p.is_dir()))
 KINDS = ("correct", "buggy", "stubs", "hostile")
 HOSTILE_TIMEOUT = 5  # seconds per function, as tests/test_hostile.py uses
 JOBS = 2

@@ -198,7 +198,7 @@ def test_per_call_status_output_and_purity(worker):
     replies = list(worker.call_batch("picky", _cases(1, 6, 7, 2), timeout=20))
     assert [r.status for r in replies] == ["ok", "crashed", "ok", "ok"]
     assert replies[0].stdout.strip() == "case 1.0" and replies[1].stdout == ""
-    assert replies[1].message == "ValueError: six"
+    assert replies[1].message.startswith("ValueError: six")
     assert replies[2].inputs_after[0].tolist() == [[0.0] * 3] * 2   # changed in place: seen
     assert replies[3].inputs_after[0].tolist() == [[2.0] * 3] * 2
 
