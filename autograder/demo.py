@@ -1,8 +1,9 @@
 """``dlgrade demo``: the whole kit on the bundled example class.
 
-Prints the lecture's worked example through the reference layers, grades both
-labs of ``examples/class`` in the sandbox, and writes the TA report, so a new
-user sees every piece working with one command.
+Prints the lecture's worked example through the reference layers, grades every
+lab of the syllabus that ``examples/class`` has submissions for (weeks 8 to 11) in
+the sandbox, and writes the TA report, so a new user sees every piece working with
+one command.
 """
 from pathlib import Path
 
@@ -51,6 +52,13 @@ def lecture_example():
     _show("Pooled = max_pool2d(feature map, 2, strides=2, padding='same'):", pooled[0, :, :, 0])
 
 
+def example_labs():
+    """The syllabus's labs that the example class has submissions for, in syllabus order."""
+    from . import course
+
+    return [name for name in sorted(course.load().labs) if (EXAMPLES / "class" / name).is_dir()]
+
+
 def run(args):
     from .cli import main as dlgrade
 
@@ -61,7 +69,7 @@ def run(args):
         return 2
     options = ["--timeout", str(args.timeout)] + ([] if args.jobs is None else ["--jobs", str(args.jobs)])
     result_dirs = []
-    for lab in ("week08", "week09"):
+    for lab in example_labs():
         out = args.out / "results" / lab
         print(f"== dlgrade grade --assignment {lab} --out {out} {EXAMPLES / 'class' / lab}")
         code = dlgrade(["grade", "--assignment", lab, "--out", str(out), *options, str(EXAMPLES / "class" / lab)])

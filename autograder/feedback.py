@@ -9,7 +9,6 @@ given only when the suite could reproduce the student's output with that mistake
 when the exception (and the student's own line, which the worker appends) identifies
 it. The raw test source never appears.
 """
-import ast
 import json
 import re
 
@@ -114,16 +113,16 @@ def _option_literal(value):
     return repr(value)
 
 
-def _arrays(value):
-    """True for a list or tuple of arrays (weights, an LSTM's (h0, c0))."""
-    return isinstance(value, (list, tuple)) and bool(value) and all(isinstance(v, np.ndarray) for v in value)
+def _holds_arrays(value):
+    """An array, or a list/tuple of arrays (cnn_forward's weights, an LSTM's (h0, c0))."""
+    return isinstance(value, np.ndarray) or (isinstance(value, (list, tuple)) and bool(value)
+                                             and all(isinstance(v, np.ndarray) for v in value))
 
 
 def _call_line(function, case, names):
     parts = [names[i] for i in range(len(case.args))]
     for key, value in case.kwargs.items():
-        by_name = isinstance(value, np.ndarray) or _arrays(value)
-        parts.append(f"{key}={key}" if by_name else f"{key}={_option_literal(value)}")
+        parts.append(f"{key}={key}" if _holds_arrays(value) else f"{key}={_option_literal(value)}")
     return f"{function}({', '.join(parts)})"
 
 
@@ -132,35 +131,36 @@ def _positional_names(function, case, signature):
     return names + [f"arg{i + 1}" for i in range(len(names), len(case.args))]
 
 
+def _assign(name, value, signature):
+    """Lines that bind ``name`` to ``value`` (an array, or a list/tuple of arrays) as literals."""
+    if isinstance(value, np.ndarray):
+        return [f"{name} = {array_literal(value, len(name) + 3)}"]
+    items = list_item_names(signature, name)
+    items = items if len(items) == len(value) else [f"{name}_{j}" for j in range(len(value))]
+    lines = [f"{item} = {array_literal(array, len(item) + 3)}" for item, array in zip(items, value)]
+    joined = ", ".join(items)
+    lines.append(f"{name} = [{joined}]" if isinstance(value, list) else
+                 f"{name} = ({joined}{',' if len(items) == 1 else ''})")
+    return lines
+
+
 def literal_code(function, case, signature=None):
     """Code that rebuilds the exact inputs of ``case`` as literals; its last line is the call.
 
-    Returns None when a value cannot be written as a literal (not an array, number,
-    string, None or a list/tuple of arrays).
+    Returns None when a value cannot be written as a literal (not an array, a list/tuple of
+    arrays, a number, a string, None or a tuple of numbers).
     """
     names = _positional_names(function, case, signature)
     lines = ["import numpy as np"]
     for name, value in zip(names, case.args):
-        if isinstance(value, np.ndarray):
-            lines.append(f"{name} = {array_literal(value, len(name) + 3)}")
-        elif isinstance(value, (list, tuple)) and all(isinstance(v, np.ndarray) for v in value):
-            items = list_item_names(signature, name)
-            items = items if len(items) == len(value) else [f"{name}_{j}" for j in range(len(value))]
-            for item, array in zip(items, value):
-                lines.append(f"{item} = {array_literal(array, len(item) + 3)}")
-            brackets = "[]" if isinstance(value, list) else "()"
-            lines.append(f"{name} = {brackets[0]}{', '.join(items)}{',' if len(items) == 1 and brackets == '()' else ''}{brackets[1]}")
-        else:
+        if not _holds_arrays(value):
             return None
+        lines += _assign(name, value, signature)
     for key, value in case.kwargs.items():
-        if isinstance(value, np.ndarray):
-            lines.append(f"{key} = {array_literal(value, len(key) + 3)}")
-        elif _arrays(value):  # an LSTM's initial_state=(h0, c0)
-            items = [f"{key}_{j}" for j in range(len(value))]
-            lines += [f"{item} = {array_literal(array, len(item) + 3)}" for item, array in zip(items, value)]
-            brackets = "[]" if isinstance(value, list) else "()"
-            lines.append(f"{key} = {brackets[0]}{', '.join(items)}{brackets[1]}")
-        elif not (value is None or isinstance(value, (bool, int, float, str, tuple))):
+        if _holds_arrays(value):
+            lines += _assign(key, value, signature)
+        elif not (value is None or isinstance(value, (bool, int, float, str))
+                  or (isinstance(value, tuple) and all(isinstance(v, (int, float)) for v in value))):
             return None
     lines.append(_call_line(function, case, names))
     return "\n".join(lines)
@@ -377,60 +377,71 @@ def test_output(suite, test, outcome, timeout):
     return text if len(text) <= MAX_TEST_OUTPUT else text[: MAX_TEST_OUTPUT - 3] + "..."
 
 
-def _bound_names(statement):
-    """Names a top-level statement would have defined, had it run."""
-    names = set()
-    for node in ast.walk(statement):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            names.add(node.id)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            names.update((a.asname or a.name).split(".")[0] for a in node.names)
-    return names
+# The kit's own cells: the set-up cell (``import otter`` / ``from lab_checks import start_lab``,
+# ``grader = ...``) and ``grader.check(...)`` / ``grader.export(...)`` fail while grading (otter
+# and the lab's files are not there), and so does loading the lab's data file: none of that is
+# the student's doing.
+KIT_MODULES = {"otter", "lab_checks"}
+KIT_NAMES = {"otter", "grader", "start_lab"}
+LAB_DATA_FILES = {"digits.npz"}   # the labs' data files (assignments/<lab>/)
+_NAME_ERROR = re.compile(r"NameError: name '(\w+)' is not defined")
 
 
-def _statements(cells):
-    """``(cell label, line) -> top-level statement`` for every cell that parses."""
-    found = {}
-    for cell in cells:
-        try:
-            tree = ast.parse(cell.source)
-        except SyntaxError:
-            continue
-        for statement in tree.body:
-            found[(cell.label, statement.lineno)] = statement
-    return found
+def _statements(errors):
+    """``(error, names its statement would have defined)`` for each load error.
+
+    The names come from the worker (``binds``), which parsed the code in the sandbox: the
+    judge never parses student code, so a 9 MB cell or a 5000-term expression costs it
+    nothing (no parse, no RecursionError).
+    """
+    for error in errors:
+        binds = error.get("binds")
+        yield error, set(binds) if isinstance(binds, list) else set()
 
 
-def _root_causes(cells, errors):
-    """The load errors worth reading, and how many only followed from them.
+def _is_kit(message):
+    """True for failures of the kit's own cells and of loading the lab's data file."""
+    if message.startswith("ModuleNotFoundError") and any(f"{m} is not available" in message or f"'{m}'" in message
+                                                        for m in KIT_MODULES):
+        return True
+    name = _NAME_ERROR.match(message)
+    if name and name.group(1) in KIT_NAMES:
+        return True
+    return message.startswith("FileNotFoundError") and any(f in message for f in LAB_DATA_FILES)
+
+
+def _root_causes(errors):
+    """``(roots, followed)``: the load errors worth reading, and how many only followed from them.
 
     In a notebook one failing line (``digits = np.load("digits.npz")``: the data file is
     not there while grading) makes every later use of its names fail too; those NameErrors
-    say nothing new, so they are counted, not listed.
+    say nothing new, so they are counted, not listed. Failures of the kit's own cells and
+    of the lab's data file, and everything that only follows from them, are left out.
     """
-    statements = _statements(cells)
-    lost, roots, followed = set(), [], 0
-    for error in errors:
-        where = error.get("where") or ""
-        label, _, line = where.rpartition(", line ")
-        statement = statements.get((label, int(line))) if line.isdigit() else None
-        name = re.match(r"NameError: name '(\w+)' is not defined", error.get("message", ""))
-        if name and name.group(1) in lost:
+    lost, quiet, roots, followed = set(), set(), [], 0
+    for error, binds in _statements(errors):
+        message = error.get("message", "")
+        name = _NAME_ERROR.match(message)
+        if _is_kit(message) or (name and name.group(1) in quiet):
+            quiet |= binds
+        elif name and name.group(1) in lost:
             followed += 1
+            lost |= binds
         else:
             roots.append(error)
-        if statement is not None:
-            lost |= _bound_names(statement)
+            lost |= binds
     return roots, followed
 
 
 def load_summary(submission, session):
-    """Notes on loading the code: submission problems, lines that failed, blocked imports."""
-    lines = list(submission.problems)
+    """Notes on loading the code: intake notes, lines that failed or were skipped, blocked imports.
+
+    Says truthfully what ran: the failures are listed (the kit's own cells and the lab's
+    data file are not the student's and are left out), and so are the functions defined.
+    """
+    lines = list(submission.problems) + list(getattr(submission, "notes", ()))
     report = (session.load_report if session else None) or {}
-    roots, followed = _root_causes(submission.cells, report.get("errors") or [])
+    roots, followed = _root_causes(report.get("errors") or [])
     for error in roots[:10]:
         where = error.get("where") or "your code"
         message = one_line(error.get("message", ""))
@@ -442,12 +453,16 @@ def load_summary(submission, session):
     if followed:
         lines.append(f"{followed} more line(s) failed only because they use names that the lines "
                      "above would have defined")
-    blocked = sorted(set(report.get("blocked_imports") or []))
+    blocked = sorted(set(report.get("blocked_imports") or []) - KIT_MODULES)
     if blocked:
         lines.append(f"not available while grading (only NumPy and the standard library are): "
                      f"{', '.join(blocked)}")
     if roots or blocked:
-        lines.append("The lines above failed; the rest of your code was graded.")
+        defined = [d for d in report.get("defined") or [] if not d.startswith("_")]
+        graded = (f"; functions defined: {', '.join(defined[:15])}{' ...' if len(defined) > 15 else ''}"
+                  if defined else "; no functions were defined")
+        lines.append("Only the statements above failed or were skipped; every other statement "
+                     f"ran{graded}.")
     if session is not None and session.start_error and not report.get("fatal"):
         lines.append(f"Your code could not be loaded: {session.start_error}")
     return lines

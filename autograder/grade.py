@@ -510,7 +510,7 @@ def _summary(lab, batch, graded, cached, failures, scores_path):
     """One line: students, what intake did (no submission, files passed over), scores, statuses."""
     everyone = graded + cached
     missing = [s.student for s in batch if s.missing]
-    passed_over = sum(len(s.passed_over) for s in batch)
+    passed_over = sum(len(s.passed_over) for s in batch if not s.missing)   # by the rule's choice
     statuses = Counter(t.get("status", "?") for _, r in everyone for t in r.get("tests", []))
     mean = sum(float(r.get("score", 0.0)) for _, r in everyone) / max(len(everyone), 1)
     counts = ", ".join(f"{n} {status}" for status, n in sorted(statuses.items(), key=lambda kv: (-kv[1], kv[0])))

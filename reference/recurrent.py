@@ -130,7 +130,7 @@ def simple_rnn(x, kernel, recurrent_kernel, bias=None, return_sequences=False, i
 
 def _single_state(state):
     """Keras also takes a one-state RNN's initial state as a list of one array."""
-    if isinstance(state, (list, tuple)) and len(state) == 1:
+    if isinstance(state, (list, tuple)) and len(state) == 1 and np.ndim(state[0]) == 2:
         return state[0]
     return state
 
@@ -178,11 +178,10 @@ def lstm(x, kernel, recurrent_kernel, bias=None, return_sequences=False, initial
 def _pair_state(state, n, units):
     if state is None:
         return None, None
-    try:
-        h0, c0 = state
-    except (TypeError, ValueError):
+    if not isinstance(state, (list, tuple)) or len(state) != 2:
         raise ValueError("initial_state of an LSTM must be the pair (h0, c0), each of shape "
-                         f"(batch, units) = ({n}, {units}).") from None
+                         f"(batch, units) = ({n}, {units}).")
+    h0, c0 = state
     return _state(h0, n, units, "initial_state[0] (h0)"), _state(c0, n, units, "initial_state[1] (c0)")
 
 

@@ -5,7 +5,8 @@
 Prints (needs root, like grading):
 
 1. the set-up cost per worker: making + removing its cgroups, building the seccomp
-   filter (once per process) and loading it (per worker), and a whole worker start
+   filter (once per process) and loading it (per worker), building the uid levels'
+   copy of Python (once per batch), and a whole worker start
    (spawn, jail, ready, load a one-line cell) at every level this machine offers;
 2. the grading time of a correct week09 submission alone, next to its start-up cost;
 3. the same submission graded while `cpu_starve_neighbours` (30 busy setsid children)
@@ -65,6 +66,11 @@ def setup_costs(repeat):
     loads = [float(subprocess.run([sys.executable, "-I", "-c", code, seccomp.filter_bpf().hex()],
                                   capture_output=True, text=True, check=True).stdout) for _ in range(repeat)]
     print(f"seccomp filter load (per worker):        {ms(statistics.median(loads))}")
+    from autograder.sandbox import pyroot
+
+    def build_root():
+        pyroot.remove(pyroot.build(launch._interpreter(), launch._numpy_dirs()))
+    print(f"copied root of the uid levels (once per batch): {ms(median_time(build_root, 3))}")
     starts = {}
     for level in launch.LEVELS:
         try:

@@ -1,8 +1,9 @@
-"""Make the data the week 8 and week 9 labs ship with (run rarely; the outputs are committed).
+"""Make the data the week 8 to week 11 labs ship with (run rarely; the outputs are committed).
 
-    python scripts/make_lab_data.py            # writes solutions/week08/digits.npz, solutions/week09/digits.npz
+    python scripts/make_lab_data.py                        # writes solutions/week08 ... week11/digits.npz
+    python scripts/make_lab_data.py --weeks week10 week11  # only these labs (each trains on its own seed)
 
-Both files hold the test split of scikit-learn's 8x8 digits (``images`` (360, 8, 8)
+Each file holds the test split of scikit-learn's 8x8 digits (``images`` (360, 8, 8)
 uint8 in 0..16, ``labels`` (360,) uint8) and the weights of a small Keras network
 trained on the rest, so the notebooks can run the trained network without TensorFlow:
 
@@ -11,6 +12,12 @@ trained on the rest, so the notebooks can run the trained network without Tensor
 - week09: Conv2D(8, 3x3, relu) -> MaxPooling2D(2) -> Flatten -> Dense(10, softmax):
   ``conv_kernel (3, 3, 1, 8)``, ``conv_bias (8,)``, ``dense_kernel (72, 10)``, ``dense_bias (10,)``,
   exactly ``model.get_weights()``, i.e. the ``weights`` argument of ``cnn_forward``.
+- week10: SimpleRNN(16) -> Dense(10, softmax) on each digit read as 8 time steps (its rows) of
+  8 pixels: ``kernel (8, 16)``, ``recurrent_kernel (16, 16)``, ``bias (16,)``, ``dense_kernel
+  (16, 10)``, ``dense_bias (10,)``, the ``weights`` of ``rnn_forward``, plus ``keras_predicted``
+  (360,), the class Keras predicts for each test digit (its accuracy is the labs' target).
+- week11: the same with LSTM(16): ``kernel (8, 64)``, ``recurrent_kernel (16, 64)``, ``bias
+  (64,)``, ..., the ``weights`` of ``lstm_forward``, and ``keras_predicted``.
 
 The pixels are scaled by 1/16 before training; the notebooks do the same. The
 script prints each network's test accuracy as Keras computes it.
@@ -57,16 +64,43 @@ def train(model, x_train, y_train, x_test, y_test, epochs):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=pathlib.Path, default=ROOT / "solutions",
-                        help="folder holding week08/ and week09/ (default: solutions/)")
+                        help="folder holding week08/ ... week11/ (default: solutions/)")
+    parser.add_argument("--weeks", nargs="+", choices=("week08", "week09", "week10", "week11"),
+                        default=("week08", "week09", "week10", "week11"), help="the labs to write (default: all)")
     args = parser.parse_args(argv)
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
     import keras
 
-    keras.utils.set_random_seed(SEED)
     x_train, x_test, y_train, y_test = digits_split()
-    scale = np.float32(1 / 16)
     data = {"images": x_test, "labels": y_test}
+    if {"week08", "week09"} & set(args.weeks):  # weeks 8 and 9 share one seeded sequence
+        cnn_labs(args.out, keras, x_train, x_test, y_train, y_test, data)
+    for week, layer in (("week10", "SimpleRNN"), ("week11", "LSTM")):
+        if week in args.weeks:
+            recurrent_lab(args.out / week, keras, layer, x_train, x_test, y_train, y_test, data)
+    return 0
+
+
+def recurrent_lab(folder, keras, layer, x_train, x_test, y_train, y_test, data):
+    """A small recurrent classifier: each digit is 8 time steps (its rows) of 8 pixels."""
+    keras.utils.set_random_seed(SEED + (10 if layer == "SimpleRNN" else 11))
+    scale = np.float32(1 / 16)
+    model = keras.Sequential([keras.Input((8, 8)), getattr(keras.layers, layer)(16),
+                              keras.layers.Dense(10, activation="softmax")])
+    acc = train(model, x_train * scale, y_train, x_test * scale, y_test, 80)
+    predicted = model.predict(x_test * scale, verbose=0).argmax(axis=1).astype(np.uint8)
+    names = ("kernel", "recurrent_kernel", "bias", "dense_kernel", "dense_bias")
+    folder.mkdir(parents=True, exist_ok=True)
+    save_npz(folder / "digits.npz", {**data, **dict(zip(names, model.get_weights())), "keras_predicted": predicted})
+    print(f"{folder.name} {layer} test accuracy (Keras): {acc:.4f}")
+
+
+def cnn_labs(out, keras, x_train, x_test, y_train, y_test, data):
+    keras.utils.set_random_seed(SEED)
+    scale = np.float32(1 / 16)
+    args = argparse.Namespace(out=out)
 
     mlp = keras.Sequential([keras.Input((64,)), keras.layers.Dense(32, activation="relu"),
                             keras.layers.Dense(10, activation="softmax")])
@@ -84,7 +118,6 @@ def main(argv=None):
     (args.out / "week09").mkdir(parents=True, exist_ok=True)
     save_npz(args.out / "week09" / "digits.npz", {**data, **dict(zip(names, cnn.get_weights()))})
     print(f"week09 CNN test accuracy (Keras): {acc:.4f}")
-    return 0
 
 
 if __name__ == "__main__":

@@ -8,11 +8,14 @@ test uses the real judge once it exists.
 import csv
 import json
 import os
+import pathlib
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from autograder import __version__, cli, course, grade, results
 
@@ -349,3 +352,116 @@ def test_end_to_end_correct_and_stub(tmp_path):
     notebook_result = json.loads((out / "4242.json").read_text())
     assert notebook_result["score"] == pytest.approx(points)
     assert "cell 1" in notebook_result["output"] and "matplotlib" in notebook_result["output"]
+
+
+# ------------------------------------------------------------------ intake through the CLI
+
+
+def test_a_results_folder_belongs_to_one_assignment(tmp_path, fake, folder, capsys):
+    out = tmp_path / "out"
+    assert run_grade(out, folder) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    capsys.readouterr()
+    code = cli.main(["grade", "--assignment", "week09", "--out", str(out), "--jobs", "1", str(folder)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1
+    assert "holds results of week08" in err[0] and "week09" in err[0]
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before     # nothing written
+    assert run_grade(out, folder) == 0                                   # the same assignment: fine
+
+
+def test_a_student_without_a_gradable_file_gets_a_no_submission_result(tmp_path, fake, capsys):
+    subs = tmp_path / "subs"
+    (subs / "dana").mkdir(parents=True)
+    (subs / "dana" / "a.py").write_text(RELU)
+    (subs / "dana" / "b.py").write_text(DENSE)          # two .py files: no rule decides
+    (subs / "eve.html").write_text("<html>exported notebook</html>")
+    (subs / "alice.py").write_text(RELU + DENSE + SOFTMAX)
+    (subs / "fay").mkdir()
+    (subs / "fay" / "week08.ipynb").write_text(_nb(RELU))
+    (subs / "fay" / "scratch.py").write_text(DENSE)     # passed over: the notebook is named like the lab
+    out = tmp_path / "out"
+    assert run_grade(out, subs) == 0
+    assert sorted(fake()) == ["alice", "fay"]           # no sandbox for the others
+    for student, named in (("dana", ("a.py", "b.py")), ("eve", ("eve.html",))):
+        result = json.loads((out / f"{student}.json").read_text())
+        assert result["score"] == 0 and result["extra_data"]["file"] is None
+        assert {t["status"] for t in result["tests"]} == {"no submission"}
+        assert sum(t["max_score"] for t in result["tests"]) == pytest.approx(10)
+        assert all(name in result["output"] for name in named)
+    assert json.loads((out / "alice.json").read_text())["score"] == 10
+    summary = capsys.readouterr().out
+    assert "4 student(s): 2 graded, 0 cached, 2 no submission (dana, eve); 1 file(s) passed over" in summary
+    fay = json.loads((out / "fay.json").read_text())["extra_data"]
+    assert fay["file"] == "week08.ipynb" and any("passed over: scratch.py" in n for n in fay["notes"])
+    rows = {row[0]: row[1] for row in read_scores(out)[1:]}
+    assert rows == {"alice": "10", "dana": "0", "eve": "0", "fay": "2"}
+
+
+# A random class: students handing in correct, broken and odd files in every layout.
+_KINDS = {
+    "notebook": lambda: _nb(RELU + DENSE + SOFTMAX),
+    "py": lambda: RELU + DENSE,
+    "broken json": lambda: '{"cells": [',
+    "latin-1": lambda: _nb(RELU).encode("utf-8").replace(b"relu", b"rel\xe9", 1),
+    "deep json": lambda: '{"cells": [], "x": ' + "[" * 500 + "]" * 500 + "}",
+    "html": lambda: "<html></html>",
+    "syntax error": lambda: RELU + "def dense(x,\n" + SOFTMAX,
+}
+
+
+def _nb(source):
+    return json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {},
+                       "cells": [{"cell_type": "code", "metadata": {}, "source": source, "outputs": []}]})
+
+
+_EXT = {"notebook": ".ipynb", "latin-1": ".ipynb", "broken json": ".ipynb", "deep json": ".ipynb",
+        "html": ".html", "py": ".py", "syntax error": ".py"}
+
+
+@settings(max_examples=40, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(students=st.lists(st.tuples(st.sampled_from(["ada", "Ada", "bo (1)", "c.d", "é", "x y", "-z"]),
+                                   st.sampled_from(["file", "folder", "canvas"]),
+                                   st.lists(st.sampled_from(sorted(_KINDS)), min_size=1, max_size=3)),
+                         min_size=1, max_size=6, unique_by=lambda s: s[0]),
+       as_zip=st.booleans())
+def test_any_class_gives_one_result_per_student_and_exit_0(tmp_path, fake, students, as_zip):
+    import tempfile
+    import zipfile
+    from autograder import submissions
+
+    root = pathlib.Path(tempfile.mkdtemp(dir=tmp_path))
+    files, expected = {}, set()
+    for number, (name, layout, kinds) in enumerate(students):
+        if layout == "file":                    # one file only: the student is the file
+            files[f"{name}{_EXT[kinds[0]]}"] = _KINDS[kinds[0]]()
+            expected.add(name)
+        elif layout == "folder":
+            for i, kind in enumerate(kinds):
+                files[f"{name}/sub/{kind.replace(' ', '_')}{i}{_EXT[kind]}"] = _KINDS[kind]()
+            expected.add(name)
+        else:
+            for i, kind in enumerate(kinds):
+                files[f"{name.replace(' ', '')}_{100 + number}_{900 + i}_week08-{i}{_EXT[kind]}"] = _KINDS[kind]()
+            expected.add(str(100 + number))
+    inputs = root / "class"
+    for relative, content in files.items():
+        path = inputs / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    if as_zip:
+        with zipfile.ZipFile(root / "class.zip", "w") as archive:
+            for relative, content in files.items():
+                archive.writestr(relative, content)
+        inputs = root / "class.zip"
+    batch = submissions.collect([inputs], assignment="week08")
+    ids = [s.student for s in batch]
+    assert len(ids) == len(expected) == len({i.casefold() for i in ids})   # one each, never shared
+    out = root / "out"
+    assert run_grade(out, inputs) == 0
+    written = sorted(p.stem for p in out.glob("*.json"))
+    assert written == sorted(ids)
+    for student in ids:
+        result = json.loads((out / f"{student}.json").read_text())
+        assert result["extra_data"]["student"] == student and result["tests"]

@@ -92,12 +92,34 @@ EXPECTED_09 = {   # cnn_forward uses the file's own conv2d / max_pool2d, so it f
     # sleep half their budget, so whether it keeps its points does not matter
     "cpu_starve_neighbours": (ANY,) * 5,
 }
+# Weeks 10 and 11 (issue 13): the same attacks on the recurrent labs' functions. A function that
+# calls a hostile neighbour (rnn_forward -> simple_rnn) fails with it.
+W10 = ("simple_rnn_cell", "simple_rnn", "rnn_forward")
+EXPECTED_10 = {
+    "simple_rnn_infinite_loop": (FULL, ZERO, ZERO),
+    "rnn_forward_os_exit": (FULL, FULL, ZERO),
+    "simple_rnn_cell_kills_parent": (ZERO, FULL, FULL),
+    "read_kit": (ZERO, ZERO, ZERO),
+    "patch_numpy_checks": (ZERO, ZERO, ZERO),      # zeros of the wrong shape earn nothing honestly
+}
+W11 = ("lstm", "gru", "lstm_forward")
+EXPECTED_11 = {
+    "gru_infinite_loop": (FULL, ZERO, FULL),
+    "lstm_fork_bomb": (ANY, FULL, ANY),            # right answers after the fork bomb
+    "lstm_forward_kills_parent": (FULL, FULL, ZERO),
+    "read_kit": (ZERO, ZERO, ZERO),
+    "patch_numpy_checks": (ZERO, ZERO, ZERO),
+}
 # Honest submissions in the same batch (copied in under these names).
 HONEST_08 = {"honest_correct": CORPUS / "week08" / "correct" / "vectorized.py",
              "honest_buggy": CORPUS / "week08" / "buggy" / "softmax_axis0.py",
              "honest_zeros": CORPUS / "week08" / "stubs" / "zeros.py"}
 HONEST_09 = {"honest_correct": CORPUS / "week09" / "correct" / "vectorized.py",
              "honest_buggy": CORPUS / "week09" / "buggy" / "maxpool_same_zero_pad.py"}
+HONEST_10 = {"honest_correct": CORPUS / "week10" / "correct" / "vectorized.py",
+             "honest_buggy": CORPUS / "week10" / "buggy" / "rnn_time_major.py"}
+HONEST_11 = {"honest_correct": CORPUS / "week11" / "correct" / "vectorized.py",
+             "honest_buggy": CORPUS / "week11" / "buggy" / "gru_reset_before.py"}
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -278,7 +300,18 @@ def week09(tmp_path_factory):
     return batch(tmp_path_factory, "week09", EXPECTED_09, HONEST_09)
 
 
-CASES = [("week08", W08, EXPECTED_08, HONEST_08), ("week09", W09, EXPECTED_09, HONEST_09)]
+@pytest.fixture(scope="module")
+def week10(tmp_path_factory):
+    return batch(tmp_path_factory, "week10", EXPECTED_10, HONEST_10)
+
+
+@pytest.fixture(scope="module")
+def week11(tmp_path_factory):
+    return batch(tmp_path_factory, "week11", EXPECTED_11, HONEST_11)
+
+
+CASES = [("week08", W08, EXPECTED_08, HONEST_08), ("week09", W09, EXPECTED_09, HONEST_09),
+         ("week10", W10, EXPECTED_10, HONEST_10), ("week11", W11, EXPECTED_11, HONEST_11)]
 
 
 @pytest.fixture(params=CASES, ids=[c[0] for c in CASES])
@@ -313,7 +346,8 @@ def test_batch_finishes_with_a_result_for_everyone(case):
 # batch on a busy 2-core machine). The bounds leave room for a slow machine; a submission that
 # makes the grader wait far beyond its timeouts (e.g. by hanging every reload of its code:
 # 430 s seen) breaks them.
-TIME_BOUND = {"week08": 300, "week09": 240}
+# weeks 10 and 11: one 5 s hang each (two functions for simple_rnn_infinite_loop), the rest 1-3 s.
+TIME_BOUND = {"week08": 300, "week09": 240, "week10": 120, "week11": 120}
 
 
 def test_hostile_code_cannot_stretch_the_batch(case):
@@ -411,5 +445,6 @@ def test_integrity_lists_attempts_and_nothing_for_honest_code(case):
         assert results[name]["extra_data"]["integrity"] == [], name
     if week == "week09":
         assert "started a process (subprocess)" in results["userns_in_jail"]["extra_data"]["integrity"]
-        # (best effort: attempts ride on the worker's replies, so a call that times out loses its own)
         assert any(line.startswith("tried to open /") for line in results["uid_snoop_litter"]["extra_data"]["integrity"])
+        # its conv2d times out: the lines are read from the audit pipe even so
+        assert "forked a process (os.fork)" in results["memory_multiproc"]["extra_data"]["integrity"]

@@ -25,10 +25,12 @@ from autograder.labs import build
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SOLUTIONS, ASSIGNMENTS = ROOT / "solutions", ROOT / "assignments"
-LABS = ("week08", "week09")
-# week09 asks again for the week 8 functions its cnn_forward uses (not graded that week).
+LABS = tuple(sorted(course.load().labs))  # every lab of the syllabus has a master notebook
+# Weeks 9 to 11 ask again for the week 8 functions their forward passes use (not graded those weeks).
 ASKED = {"week08": ("relu", "dense", "softmax"),
-         "week09": ("relu", "dense", "softmax", "conv2d", "max_pool2d", "avg_pool2d", "flatten", "cnn_forward")}
+         "week09": ("relu", "dense", "softmax", "conv2d", "max_pool2d", "avg_pool2d", "flatten", "cnn_forward"),
+         "week10": ("dense", "softmax", "simple_rnn_cell", "simple_rnn", "rnn_forward"),
+         "week11": ("dense", "softmax", "lstm", "gru", "lstm_forward")}
 
 
 def _load_lab_checks():
@@ -382,8 +384,15 @@ def _functions_of(path):
     from autograder import submissions
 
     names = {"__name__": "submission"}
+    def kept(statement):  # definitions and the imports the grader allows; not the (slow) demo lines
+        if isinstance(statement, (ast.Import, ast.ImportFrom)):
+            modules = [a.name for a in statement.names] if isinstance(statement, ast.Import) else [statement.module]
+            return all(m and (m.split(".")[0] in sys.stdlib_module_names or m.split(".")[0] == "numpy")
+                       for m in modules)
+        return isinstance(statement, (ast.FunctionDef, ast.ClassDef))
+
     for cell in submissions.load(path).cells:
-        for statement in ast.parse(cell.source).body:
+        for statement in filter(kept, ast.parse(cell.source).body):
             try:
                 exec(compile(ast.Module(body=[statement], type_ignores=[]), str(path), "exec"), names)
             except Exception:  # noqa: BLE001 - a demo line (data file, matplotlib); the functions remain
@@ -412,7 +421,9 @@ def test_public_checks_never_fail_code_the_hidden_tests_pass(path, monkeypatch):
             start = time.perf_counter()
             with np.errstate(all="ignore"):
                 _run_check(name, fns)
-            assert time.perf_counter() - start < 1.0, f"the {name} check took over a second on {path.name}"
+            # (a guard against slow checks on shared CI cores; on a quiet core each takes < 1 s:
+            # scripts/bench_public_checks.py measures it)
+            assert time.perf_counter() - start < 3.0, f"the {name} check is slow on {path.name}"
             checked += 1
     assert checked >= 3
 

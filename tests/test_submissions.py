@@ -209,8 +209,9 @@ def test_canvas_resubmission_suffix_keeps_the_latest(tmp_path):
 
 def test_two_notebooks_no_rule_decides_costs_only_that_student(tmp_path):
     notebook = nbformat.writes(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(RELU)]))
+    draft = nbformat.writes(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")]))
     zip_path = make_zip(tmp_path / "s.zip", {"doejane_123_900_lab.ipynb": notebook,
-                                             "doejane_123_901_scratch.ipynb": notebook,
+                                             "doejane_123_901_scratch.ipynb": draft,
                                              "roe_456_902_week08.ipynb": notebook})
     undecided, honest = collect([zip_path], assignment="week08")
     assert undecided.missing and undecided.cells == () and undecided.file is None

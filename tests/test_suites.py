@@ -437,7 +437,7 @@ def _same_case(function, case, names):
     signature = next(suites.load(a) for a in ASSIGNMENTS if function in suites.load(a).functions).signatures
     from autograder import feedback
     positional = feedback._positional_names(function, case, signature.get(function))
-    rebuilt = [names[n] for n in positional] + [names[k] if isinstance(v, np.ndarray) or feedback._arrays(v) else v
+    rebuilt = [names[n] for n in positional] + [names[k] if feedback._holds_arrays(v) else v
                                                 for k, v in case.kwargs.items()]
     original = list(case.args) + list(case.kwargs.values())
     flat = lambda values: [a for v in values for a in (v if isinstance(v, (list, tuple)) else [v])]  # noqa: E731
@@ -486,3 +486,17 @@ def test_feedback_block_for_the_contract_example():
     assert code.splitlines()[-1] == 'conv2d(x, kernel, bias=bias, strides=(2, 1), padding="same")'
     names = _rebuilt(code)
     assert properties.same_bits(x, names["x"]) and properties.same_bits(bias, names["bias"])
+
+
+def test_blocks_write_lists_and_tuples_of_arrays_as_names():
+    """cnn_forward's weights list and a recurrent layer's initial_state=(h0, c0) become named arrays."""
+    from autograder import feedback
+    h0, c0 = np.zeros((1, 2)), np.full((1, 2), 0.25, dtype=np.float32)
+    case = Case((np.ones((1, 3, 2)), np.ones((2, 8)), np.ones((2, 8))),
+                {"initial_state": (h0, c0), "return_sequences": True})
+    code = feedback.literal_code("lstm", case, "lstm(x, kernel, recurrent_kernel, bias=None, "
+                                               "return_sequences=False, initial_state=None)")
+    assert code.splitlines()[-1] == ("lstm(x, kernel, recurrent_kernel, initial_state=initial_state, "
+                                     "return_sequences=True)")
+    names = _rebuilt(code)
+    assert properties.same_bits(c0, names["initial_state"][1]) and isinstance(names["initial_state"], tuple)

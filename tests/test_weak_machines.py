@@ -30,6 +30,7 @@ import time
 
 import pytest
 
+from autograder.sandbox import cgroup
 from test_hostile import become_subreaper, leftovers, reap, processes
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -75,7 +76,9 @@ def simulate(workdir, machine, *grade_args):
     if machine == "not-root":
         command = ["setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups", *command]
     script = " && ".join(setup + ["exec " + shlex.join(command)])
-    env = dict(os.environ, PYTHONPATH=f"{ROOT}:{_site_packages()}")
+    (workdir / "tmp").mkdir(exist_ok=True)   # the grader's temp folders (copied root, workers) go here
+    os.chmod(workdir / "tmp", 0o777 if machine == "not-root" else 0o700)
+    env = dict(os.environ, PYTHONPATH=f"{ROOT}:{_site_packages()}", TMPDIR=str(workdir / "tmp"))
     earlier = set(processes())
     proc = subprocess.Popen(["unshare", "--mount", "--propagation", "private", "bash", "-c", script],
                             cwd=workdir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -98,11 +101,14 @@ def _batch(tmp_path):
     return folder
 
 
-def _worker_cgroups():
+def _orphan_cgroups():
+    """Worker cgroups no live grader owns (other graders may run on this machine meanwhile)."""
     found = []
     for base in pathlib.Path("/sys/fs/cgroup").iterdir():
         if base.is_dir():
-            found += [str(p) for p in base.rglob("dlgrade-*") if p.is_dir()]
+            found += [str(p) for p in base.rglob(f"{cgroup.PREFIX}*")
+                      if p.is_dir() and p.name[len(cgroup.PREFIX):].isdigit()
+                      and cgroup._lease_free(int(p.name[len(cgroup.PREFIX):]))]
     return found
 
 
@@ -124,14 +130,13 @@ def subreaper():
 def test_weak_machine_refuses_then_grades_safely_when_accepted(tmp_path, subreaper, machine, level):
     folder = _batch(tmp_path)
     out = tmp_path / "out"
-    roots_before = set(pathlib.Path("/tmp").glob("dlgrade-root-*"))
     code, stdout, stderr, left = simulate(tmp_path, machine, "--assignment", "week09", "--out", str(out), str(folder))
     lines = stderr.strip().splitlines()
     assert code == 2 and len(lines) == 1, stderr
     assert f"provides '{level}'" in lines[0] and f"--isolation {level}" in lines[0], lines[0]
     assert not out.exists() or not list(out.glob("*.json"))   # stopped before grading
 
-    cgroups_before = set(_worker_cgroups())
+    cgroups_before = set(_orphan_cgroups())
     code, stdout, stderr, left = simulate(tmp_path, machine, "--assignment", "week09", "--out", str(out),
                                           "--jobs", "2", "--timeout", "5", "--isolation", level, str(folder))
     print(f"\n{machine}: {stdout.strip().splitlines()[0]}")
@@ -155,8 +160,8 @@ def test_weak_machine_refuses_then_grades_safely_when_accepted(tmp_path, subreap
     assert "rc=0" not in json.dumps(results["userns_in_jail"])
     assert not left, f"processes left behind: {left}"
     assert not _litter()
-    assert set(_worker_cgroups()) <= cgroups_before, "worker cgroups left behind"
-    assert set(pathlib.Path("/tmp").glob("dlgrade-root-*")) <= roots_before, "copied root left behind"
+    assert set(_orphan_cgroups()) <= cgroups_before, "worker cgroups left behind"
+    assert not list((tmp_path / "tmp").iterdir()), "temp folders (copied root, worker folders) left behind"
 
 
 def test_not_root_is_refused_whatever_is_accepted(subreaper):

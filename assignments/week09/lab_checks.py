@@ -77,7 +77,7 @@ def start_lab(notebook):
 # Small, fixed and quiet: the same examples on every run, no example database on
 # the student's disk, and only our one-sentence message when something fails.
 SETTINGS = settings(
-    max_examples=10,
+    max_examples=8,
     derandomize=True,
     database=None,
     deadline=None,
@@ -679,3 +679,222 @@ CHECKS = {
     "conv2d": check_conv2d, "max_pool2d": check_max_pool2d, "avg_pool2d": check_avg_pool2d,
     "flatten": check_flatten, "cnn_forward": check_cnn_forward,
 }
+
+
+# ================================================================ weeks 10 and 11: recurrent layers
+# Sequences are batch-major, as in Keras: x is (batch, time steps, features). Each check tests
+# properties any correct layer has: the lab's worked example (numbers you can check on paper),
+# shapes, one step = the cell, causality (a state depends only on the steps so far), the state
+# carried through initial_state, each sequence on its own, and gates read off special weights.
+
+# The worked example: one feature, one unit, x = 1, 0, -1, kernel 0.5, recurrent kernel 0.5, no bias.
+#   h1 = tanh(0.5 * 1 + 0.5 * 0)      = tanh(0.5)     = 0.46212
+#   h2 = tanh(0.5 * 0 + 0.5 * 0.46212) = tanh(0.23106) = 0.22704
+#   h3 = tanh(0.5 * -1 + 0.5 * 0.22704) = tanh(-0.38648) = -0.36835
+WORKED_X = np.array([[[1.0], [0.0], [-1.0]]])
+WORKED_KERNEL, WORKED_RECURRENT = np.array([[0.5]]), np.array([[0.5]])
+WORKED_STATES = np.array([0.46212, 0.22704, -0.36835])
+RNN_WEIGHT_NAMES = ("kernel", "recurrent_kernel", "bias", "dense_kernel", "dense_bias")
+
+
+@st.composite
+def sequence_case(draw, gates=1, bias_rows=1):
+    """(x, kernel, recurrent_kernel, bias) with small weights: x (N, T, D), kernel (D, gates*U)."""
+    n, t, d, u = _side(draw, 1, 3), _side(draw, 1, 4), _side(draw, 1, 3), _side(draw, 1, 3)
+    x = _ints(draw, (n, t, d), -2, 2) / 2
+    kernel = _ints(draw, (d, gates * u), -2, 2) / 4
+    recurrent_kernel = _ints(draw, (u, gates * u), -2, 2) / 4
+    bias = _ints(draw, (gates * u,) if bias_rows == 1 else (2, gates * u), -2, 2) / 4
+    return x, kernel, recurrent_kernel, bias
+
+
+def _check_sequence_layer(fn, name, case, state_of=None):
+    """Shapes, return_sequences, causality, each sequence on its own, and the state carried."""
+    x, kernel, recurrent_kernel, bias = case
+    n, t, _ = x.shape
+    units = recurrent_kernel.shape[0]
+    last = call(fn, name, x, kernel, recurrent_kernel, bias)
+    expect_shape(name, last, (n, units), "the last state: one row of units per sequence", (x, kernel, recurrent_kernel))
+    every = call(fn, name, x, kernel, recurrent_kernel, bias, return_sequences=True)
+    expect_shape(name, every, (n, t, units), "return_sequences=True gives every state: (batch, time steps, units)",
+                 (x, kernel, recurrent_kernel), {"return_sequences": True})
+    expect_close(every[:, -1], last, f"{name}(..., return_sequences=True)[:, -1] should be the last state "
+                 f"{name}(...) returns")
+    if t > 1:
+        expect_close(call(fn, name, x[:, :-1], kernel, recurrent_kernel, bias, return_sequences=True), every[:, :-1],
+                     f"{name} should be causal: the states of x[:, :-1] are the first T - 1 states of x "
+                     "(x is (batch, time steps, features); step over x[:, t])")
+    if n > 1:
+        expect_close(call(fn, name, x[-1:], kernel, recurrent_kernel, bias), last[-1:],
+                     f"{name} should treat each sequence on its own: {name}(x[-1:]) == {name}(x)[-1:]")
+    zeros = np.zeros((n, units))
+    start = (zeros, zeros) if name == "lstm" else zeros
+    expect_close(call(fn, name, x, kernel, recurrent_kernel, bias, initial_state=start), last,
+                 f"{name} with an initial state of zeros should equal {name} with initial_state=None")
+    if state_of is not None and t > 1:  # the state after k steps, fed back as initial_state, carries on
+        k = t // 2
+        middle = call(fn, name, x[:, :k], kernel, recurrent_kernel, bias)
+        expect_close(call(fn, name, x[:, k:], kernel, recurrent_kernel, bias, initial_state=state_of(middle)), last,
+                     f"running {name} on x[:, :k], then on x[:, k:] from initial_state = that last state, should "
+                     f"equal {name}(x): carry the state from step to step, and start from initial_state")
+
+
+def check_simple_rnn_cell(simple_rnn_cell):
+    h = np.zeros((1, 1))
+    for t, want in enumerate(WORKED_STATES):
+        h = call(simple_rnn_cell, "simple_rnn_cell", WORKED_X[:, t], h, WORKED_KERNEL, WORKED_RECURRENT)
+        expect_shape("simple_rnn_cell", h, (1, 1), "the new state is (batch, units)")
+        expect_close(h[0, 0], want, f"step {t + 1} of the worked example (x = 1, 0, -1, kernel 0.5, recurrent "
+                     f"kernel 0.5, no bias) should give h{t + 1} = {want}", tol=1e-4)
+
+    @given(sequence_case())
+    def which_matrix_meets_which_input(c):
+        x, kernel, recurrent_kernel, bias = c
+        x_t, h_prev = x[:, 0], np.tanh(x[:, -1, :1] + np.zeros((1, recurrent_kernel.shape[0])))
+        args = (x_t, h_prev, kernel, recurrent_kernel)
+        h = call(simple_rnn_cell, "simple_rnn_cell", *args, bias)
+        expect_shape("simple_rnn_cell", h, h_prev.shape, "x_t (N, D) @ kernel (D, U) + h_prev (N, U) @ "
+                     "recurrent_kernel (U, U) gives (N, U)", args)
+        expect_close(call(simple_rnn_cell, "simple_rnn_cell", x_t, h_prev, kernel, 0 * recurrent_kernel),
+                     np.tanh(x_t @ kernel), "with recurrent_kernel = 0 and no bias the cell is tanh(x_t @ kernel)")
+        expect_close(call(simple_rnn_cell, "simple_rnn_cell", 0 * x_t, h_prev, kernel, recurrent_kernel, bias),
+                     np.tanh(h_prev @ recurrent_kernel + bias),
+                     "with x_t = 0 the cell is tanh(h_prev @ recurrent_kernel + bias)")
+        if np.any(np.abs(h) >= 1):
+            raise AssertionError("simple_rnn_cell returned a value outside (-1, 1): the activation is tanh.")
+
+    run(which_matrix_meets_which_input)
+
+
+def check_simple_rnn(simple_rnn):
+    every = call(simple_rnn, "simple_rnn", WORKED_X, WORKED_KERNEL, WORKED_RECURRENT, return_sequences=True)
+    expect_shape("simple_rnn", every, (1, 3, 1), "1 sequence, 3 time steps, 1 unit", (WORKED_X,),
+                 {"return_sequences": True})
+    expect_close(every[0, :, 0], WORKED_STATES, "the worked example (x = 1, 0, -1, kernel 0.5, recurrent kernel 0.5) "
+                 f"should give the states {WORKED_STATES.tolist()}", tol=1e-4)
+
+    @given(sequence_case())
+    def layer_properties(c):
+        _check_sequence_layer(simple_rnn, "simple_rnn", c, state_of=lambda h: h)
+
+    run(layer_properties)
+
+
+def _check_classifier(fn, name, recurrent, gates, data_file):
+    rng = np.random.default_rng(10)
+    x = rng.integers(-2, 3, (3, 4, 2)) / 2
+    units, classes = 3, 4
+    weights = [rng.integers(-2, 3, (2, gates * units)) / 4, rng.integers(-2, 3, (units, gates * units)) / 4,
+               rng.integers(-2, 3, gates * units) / 4, rng.integers(-2, 3, (units, classes)) / 2,
+               rng.integers(-2, 3, classes) / 2]
+    p = call(fn, name, x, weights)
+    expect_shape(name, p, (3, classes), "one row of class probabilities per sequence", (x, weights))
+    expect_close(p.sum(axis=1), np.ones(3), f"each row of {name} should sum to 1 (the last layer is softmax)")
+    expect_close(call(fn, name, x[1:2], weights), p[1:2],
+                 f"{name} should treat each sequence on its own: {name}(x[1:2]) == {name}(x)[1:2]")
+    # The Dense layer reads the LAST state: with recurrent_kernel = 0 (and an LSTM's forget gate
+    # shut) that state depends on the last time step only, so the earlier steps change nothing.
+    no_memory = weights[2].copy()
+    if gates == 4:
+        no_memory[units:2 * units] = -40.0
+    still = [weights[0], 0 * weights[1], no_memory, *weights[3:]]
+    changed = x.copy()
+    changed[:, :-1] = rng.integers(-2, 3, changed[:, :-1].shape) / 2
+    expect_close(call(fn, name, changed, still), call(fn, name, x, still),
+                 f"with recurrent_kernel = 0{' and the forget gate shut' if gates == 4 else ''}, {name} should "
+                 f"depend only on the last time step: the Dense layer reads the last state of the {recurrent} layer")
+    path = pathlib.Path(data_file)
+    if path.exists():
+        with np.load(path) as data:
+            if not set(RNN_WEIGHT_NAMES) <= set(data.files):
+                return
+            # the first 100 test digits, each read as 8 time steps (its rows) of 8 pixels
+            images, wanted = data["images"][:100] / 16.0, data["keras_predicted"][:100]
+            trained = [data[k] for k in RNN_WEIGHT_NAMES]
+        predicted = call(fn, name, images, trained).argmax(axis=1)
+        agree = int(np.sum(predicted == wanted))
+        if agree < 99:
+            raise AssertionError(f"with the trained weights, {name} agrees with Keras on only {agree} of the first "
+                                 "100 test digits (Keras's own predictions are in digits.npz); check the order of "
+                                 "the layers and which state the Dense layer reads.")
+
+
+def check_rnn_forward(rnn_forward, data_file="digits.npz"):
+    _check_classifier(rnn_forward, "rnn_forward", "SimpleRNN", 1, data_file)
+
+
+def check_lstm(lstm):
+    def one(x, bias, initial_state=None, return_sequences=False):
+        d, u = x.shape[2], bias.shape[0] // 4
+        return call(lstm, "lstm", x, np.zeros((d, 4 * u)), np.zeros((u, 4 * u)), bias,
+                    return_sequences=return_sequences, initial_state=initial_state)
+
+    # Zero weights: every gate is sigmoid(its bias). Gates in Keras's order i, f, c, o.
+    # A large bias on block 2 (the candidate c): c1 = sigmoid(0) * 0 + sigmoid(0) * tanh(20) = 0.5,
+    # h1 = sigmoid(0) * tanh(0.5) = 0.23106; then c2 = 0.5 * 0.5 + 0.5 = 0.75, h2 = 0.5 * tanh(0.75) = 0.31754.
+    x = np.zeros((1, 2, 1))
+    bias = np.array([0.0, 0.0, 20.0, 0.0])
+    states = one(x, bias, return_sequences=True)
+    expect_shape("lstm", states, (1, 2, 1), "return_sequences=True gives every h: (batch, time steps, units)",
+                 (x,), {"return_sequences": True})
+    expect_close(states[0, :, 0], [0.23106, 0.31754],
+                 "with zero weights and bias [0, 0, 20, 0] (gates i, f, c, o: only the candidate c is large) the "
+                 "states should be h1 = 0.5 * tanh(0.5) = 0.23106, h2 = 0.5 * tanh(0.75) = 0.31754 (c1 = 0.5, "
+                 "c2 = 0.75; the output is h, not c)", tol=1e-4)
+    # initial_state is (h0, c0): with zero weights h0 changes nothing and c1 = 0.5 * c0.
+    got = one(np.zeros((1, 1, 1)), np.zeros(4), initial_state=(np.zeros((1, 1)), np.full((1, 1), 2.0)))
+    expect_close(got[0, 0], 0.5 * np.tanh(1.0), "with zero weights and initial_state = (h0, c0) = (0, 2), h1 should "
+                 "be sigmoid(0) * tanh(sigmoid(0) * 2) = 0.38080: initial_state is (h0, c0), in that order", tol=1e-4)
+    # The forget gate (block 1) closed: c1 = i * g only, so c0 is forgotten.
+    got = one(np.zeros((1, 1, 1)), np.array([0.0, -40.0, 0.0, 0.0]), initial_state=(np.zeros((1, 1)), np.ones((1, 1))))
+    expect_close(got[0, 0], 0.0, "with the forget gate shut (bias -40 on block 1, the gates being i, f, c, o) "
+                 "the cell state c0 should be forgotten, so h1 = 0", tol=1e-6)
+
+    @given(sequence_case(gates=4))
+    def layer_properties(c):
+        _check_sequence_layer(lstm, "lstm", c)
+
+    run(layer_properties)
+
+
+def check_gru(gru):
+    def one(x, bias, recurrent_kernel=None, initial_state=None, return_sequences=False):
+        d, u = x.shape[2], bias.shape[1] // 3
+        rk = np.zeros((u, 3 * u)) if recurrent_kernel is None else recurrent_kernel
+        return call(gru, "gru", x, np.zeros((d, 3 * u)), rk, bias, return_sequences=return_sequences,
+                    initial_state=initial_state)
+
+    # Zero weights, bias rows [input bias, recurrent bias], gates in Keras's order z, r, h.
+    # z = sigmoid(log 3) = 0.75 keeps 75% of the old state: h1 = 0.75 * 0.8 + 0.25 * tanh(0) = 0.6.
+    bias = np.zeros((2, 3))
+    bias[0, 0] = np.log(3.0)
+    got = one(np.zeros((1, 2, 1)), bias, initial_state=np.full((1, 1), 0.8), return_sequences=True)
+    expect_shape("gru", got, (1, 2, 1), "return_sequences=True gives every state: (batch, time steps, units)",
+                 (np.zeros((1, 2, 1)),), {"return_sequences": True})
+    expect_close(got[0, :, 0], [0.6, 0.45], "with zero weights, update gate z = sigmoid(log 3) = 0.75 (block 0 of "
+                 "z, r, h) and h0 = 0.8, the states should be 0.75 * 0.8 = 0.6, then 0.45: h = z * h_prev + "
+                 "(1 - z) * candidate", tol=1e-6)
+    # Reset after the recurrent product: z shut (bias -40), r = sigmoid(0) = 0.5, recurrent bias 1 on
+    # the candidate: candidate = tanh(0 + r * (h0 @ 0 + 1)) = tanh(0.5) = 0.46212 (not tanh(1)).
+    bias = np.zeros((2, 3))
+    bias[0, 0], bias[1, 2] = -40.0, 1.0
+    got = one(np.zeros((1, 1, 1)), bias, initial_state=np.full((1, 1), 0.3))
+    expect_close(got[0, 0], np.tanh(0.5), "with z shut, r = 0.5 and a recurrent bias of 1 on the candidate, h1 "
+                 "should be tanh(r * (h0 @ U_h + 1)) = tanh(0.5) = 0.46212: the reset gate multiplies the recurrent "
+                 "term after its bias (reset_after=True)", tol=1e-6)
+
+    @given(sequence_case(gates=3, bias_rows=2))
+    def layer_properties(c):
+        _check_sequence_layer(gru, "gru", c, state_of=lambda h: h)
+
+    run(layer_properties)
+
+
+def check_lstm_forward(lstm_forward, data_file="digits.npz"):
+    _check_classifier(lstm_forward, "lstm_forward", "LSTM", 4, data_file)
+
+
+CHECKS.update({
+    "simple_rnn_cell": check_simple_rnn_cell, "simple_rnn": check_simple_rnn, "rnn_forward": check_rnn_forward,
+    "lstm": check_lstm, "gru": check_gru, "lstm_forward": check_lstm_forward,
+})

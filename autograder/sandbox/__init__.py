@@ -3,7 +3,27 @@
     from autograder.sandbox import Worker, Limits, isolation_level, WorkerError
 
 See `launch.Worker` for the judge-side API, `worker.py` for what runs inside the
-box, and `protocol.py` for the only things that cross between them.
+box, and `protocol.py` for the only things that cross between them. What confines
+a worker (`launch.py` names the levels):
+
+- a uid/gid of its own, never root or the grader's (so grading needs root), no_new_privs;
+- namespaces (network, mount, PID, IPC, UTS) and a minimal root of read-only binds
+  (`jail.py`), or, where namespaces are refused, a chroot into a copy of Python and
+  NumPy made once per batch (`pyroot.py`);
+- a cgroup per worker (`cgroup.py`, v1 or v2): memory of the whole process tree,
+  number of tasks, CPU weight and a one-core quota;
+- rlimits per process (CPU seconds, address space, file size, open files, processes);
+- a seccomp filter (`seccomp.py`, built with libseccomp) that refuses: unshare,
+  clone with any CLONE_NEW* flag, clone3 (ENOSYS), setns; ptrace, process_vm_readv,
+  process_vm_writev, kcmp, pidfd_getfd; bpf, perf_event_open, userfaultfd,
+  io_uring_setup/enter/register; keyctl, add_key, request_key; mount, umount2,
+  pivot_root, chroot, fsopen, fsconfig, fsmount, fspick, move_mount, open_tree,
+  mount_setattr, name_to_handle_at, open_by_handle_at; reboot, kexec_load,
+  kexec_file_load, init_module, finit_module, delete_module, swapon, swapoff, acct,
+  quotactl, syslog, settimeofday, clock_settime, adjtimex, clock_adjtime,
+  personality, iopl, ioperm; socket of any family but AF_UNIX; and kills a process
+  that makes system calls of another ABI (32-bit, x32);
+- an audit hook (`audit.py`) that notes, best effort, what the code attempted.
 """
 
 from . import launch

@@ -4,9 +4,12 @@ Loaded by worker.py from source (standard library only) and installed with
 `install` after the jail and before any student code. A `sys.addaudithook` hook
 (PEP 578; it cannot be removed) records short lines such as "tried to open
 /etc/passwd", "started a process (subprocess.Popen)" or "patched numpy.allclose";
-`take` returns the lines not yet reported, which the worker attaches to its
-frames (``header["integrity"]``) and the judge collects into
-``result["extra_data"]["integrity"]``.
+each new line is written at once to a pipe of its own (one write of at most
+PIPE_BUF bytes, so atomic even from threads and forked children; non-blocking, so
+a full pipe drops lines instead of hanging) that the judge reads whenever it likes,
+even after the worker timed out or died, and collects into
+``result["extra_data"]["integrity"]``. `check_numpy`, called before each reply,
+notes numpy attributes replaced since start-up.
 
 These are attempts, not proof: the sandbox refuses or hides what they reach for,
 and code running in the same interpreter could fool a hook. The report shows them
@@ -40,10 +43,11 @@ _EVENTS = {
 
 
 class Recorder:
-    def __init__(self, allowed_dirs, ours, numpy_module):
+    def __init__(self, allowed_dirs, ours, numpy_module, fd):
         self.allowed = tuple(d.rstrip("/") + "/" for d in allowed_dirs)
         self.ours = tuple(ours)          # file names of code that is not the student's
-        self.lines, self.sent = [], 0
+        self.fd = fd
+        self.lines = []
         self.busy = False
         self.np = numpy_module
         self.snapshot = self._numpy_attrs()
@@ -56,8 +60,13 @@ class Recorder:
         return attrs
 
     def note(self, line):
+        line = " ".join(line.split())[:120]
         if line not in self.lines and len(self.lines) < MAX_LINES:
-            self.lines.append(line[:120])
+            self.lines.append(line)
+            try:
+                os.write(self.fd, (line + "\n").encode("utf-8", "replace"))
+            except OSError:   # full (non-blocking) or closed: best effort
+                pass
 
     def _by_student(self):
         """True if the code that asked for the frame is not ours, NumPy's or the stdlib's
@@ -90,8 +99,8 @@ class Recorder:
         finally:
             self.busy = False
 
-    def take(self):
-        """Lines not yet reported, including numpy attributes replaced since start-up."""
+    def check_numpy(self):
+        """Note numpy attributes replaced or added since start-up."""
         self.busy = True
         try:
             now = self._numpy_attrs()
@@ -104,16 +113,14 @@ class Recorder:
             pass
         finally:
             self.busy = False
-        new, self.sent = self.lines[self.sent:], len(self.lines)
-        return new
 
 
-def install(numpy_module, worker_file, stdlib_dir):
-    """Start recording; returns the `Recorder` (its `take` feeds the reply frames)."""
+def install(numpy_module, worker_file, stdlib_dir, fd):
+    """Start recording into pipe `fd`; returns the `Recorder`."""
     numpy_dir = os.path.dirname(numpy_module.__file__)
     allowed = [os.getcwd(), numpy_dir, os.path.dirname(numpy_dir), stdlib_dir, "/dev/null", "/dev/urandom",
                "/proc/self"]
     ours = (worker_file, numpy_dir, stdlib_dir, "<frozen", "_dlgrade_")
-    recorder = Recorder(allowed, ours, numpy_module)
+    recorder = Recorder(allowed, ours, numpy_module, fd)
     sys.addaudithook(recorder.hook)
     return recorder

@@ -273,6 +273,7 @@ class Worker:
         self._proc = self._lease = self._tmp = self._cgroup = self._home = None
         self._fds = []
         self.integrity = set()   # what the code attempted (audit.py), over every restart
+        self._audit_fd, self._audit_rest = None, b""
         # (label, source) pairs, or objects with .label and .source (submissions.Cell)
         cells = [(str(c.label), str(c.source)) if hasattr(c, "source") else (str(c[0]), str(c[1]))
                  for c in cells]
@@ -291,7 +292,11 @@ class Worker:
         self._tmp = tempfile.mkdtemp(prefix="dlgrade-worker-")
         cmd_r, cmd_w = os.pipe()
         rep_r, rep_w = os.pipe()
-        self._fds = [cmd_w, rep_r]
+        aud_r, aud_w = os.pipe()   # audit lines (audit.py): written without blocking, read any time
+        os.set_blocking(aud_r, False)
+        os.set_blocking(aud_w, False)
+        self._fds = [cmd_w, rep_r, aud_r]
+        self._audit_fd, self._audit_rest = aud_r, b""
         reply_header = (1 << 20) + 8 * lim.output_chars  # load report or result + captured output
         self._writer, self._reader = cmd_w, protocol.Reader(rep_r, lim.caps(reply_header))
         self._lease = _UidLease()
@@ -301,7 +306,7 @@ class Worker:
         cfg = {"fds": [cmd_r, rep_w], "jail": namespaces, "uid": uid, "limits": limits,
                "caps": lim.caps(64 << 20).as_dict(), "out_caps": lim.caps(reply_header).as_dict(),
                "output_chars": lim.output_chars, "seccomp": seccomp.filter_bpf().hex(),
-               "numpy_path": pyroot.NUMPY_HOME, "cgroups": []}
+               "numpy_path": pyroot.NUMPY_HOME, "cgroups": [], "audit_fd": aud_w}
         if with_cgroup:
             layout, why = _cgroups()
             if layout is None:
@@ -331,12 +336,13 @@ class Worker:
         try:
             self._proc = subprocess.Popen(
                 argv, stdin=subprocess.DEVNULL, stdout=errlog, stderr=errlog,
-                cwd=cwd, env=_env(home), pass_fds=(cmd_r, rep_w),
+                cwd=cwd, env=_env(home), pass_fds=(cmd_r, rep_w, aud_w),
                 start_new_session=True, close_fds=True)
         finally:
             errlog.close()
             os.close(cmd_r)
             os.close(rep_w)
+            os.close(aud_w)
         self.alive = True
         got = self._read(time.monotonic() + lim.startup_timeout)
         if not isinstance(got, tuple) or got[0].get("op") != "ready":
@@ -366,7 +372,7 @@ class Worker:
         return (self._stderr_tail() or "no output") + f" (exit status {rc})"
 
     def _read(self, deadline):
-        """A frame, "timeout", "eof" or "garbage"; notes the frame's integrity lines."""
+        """A frame, "timeout", "eof" or "garbage"."""
         try:
             got = self._reader.read(deadline)
         except EOFError:
@@ -374,14 +380,26 @@ class Worker:
         except (protocol.ProtocolError, OSError) as exc:
             self._garbage = str(exc)
             return "garbage"
-        if got is None:
-            return "timeout"
-        lines = got[0].get("integrity") if isinstance(got[0], dict) else None
-        if isinstance(lines, list):
-            for line in lines[:MAX_INTEGRITY]:
-                if len(self.integrity) < MAX_INTEGRITY:
-                    self.integrity.add(" ".join(str(line).split())[:120])
-        return got
+        self._take_integrity()
+        return "timeout" if got is None else got
+
+    def _take_integrity(self):
+        """Read the lines the worker's audit hook wrote so far (non-blocking, capped)."""
+        fd = self._audit_fd
+        while fd is not None:
+            try:
+                chunk = os.read(fd, 65536)
+            except (BlockingIOError, OSError):
+                break
+            if not chunk:
+                break
+            self._audit_rest += chunk
+            *lines, self._audit_rest = self._audit_rest.split(b"\n")
+            self._audit_rest = self._audit_rest[-4096:]
+            for line in lines:
+                text = " ".join(line.decode("utf-8", "replace").split())[:120]
+                if text and len(self.integrity) < MAX_INTEGRITY:
+                    self.integrity.add(text)
 
     def _send(self, header, arrays, deadline):
         """True if sent; False on timeout; raises BrokenPipeError when the worker is gone."""
@@ -434,6 +452,8 @@ class Worker:
     def close(self):
         """Kill the whole process tree and clean up (cgroup, temp folders, files of its uid). Idempotent."""
         self._kill()
+        self._take_integrity()   # what it wrote before it died, too
+        self._audit_fd = None
         for fd in self._fds:
             try:
                 os.close(fd)
@@ -498,14 +518,22 @@ class Worker:
 
     # -- loading
 
+    # Past the budget the worker itself stops the running statement and then runs only
+    # definitions, for at most 10 s (worker.OVER_BUDGET_SECONDS): this margin on top covers
+    # both, and code that ignores the stop (C code, a swallowed exception) is killed here.
+    LOAD_MARGIN = 20.0
+
     def _load(self, cells, load_timeout, retries):
+        """Load the code statement by statement within ``load_timeout`` seconds (the worker's own
+        budget, see worker.load); a statement that outlives even the margin is skipped and the
+        code reloaded in a fresh worker, at most ``retries`` times."""
         skipped = []  # errors for statements skipped on a reload
         for attempt in range(retries + 1):
             self._spawn()
-            deadline = time.monotonic() + load_timeout
+            deadline = time.monotonic() + load_timeout + self.LOAD_MARGIN
             last = None
             try:
-                sent = self._send({"op": "load", "cells": cells,
+                sent = self._send({"op": "load", "cells": cells, "budget": load_timeout,
                                    "skip": [s["at"] for s in skipped]}, [], deadline)
             except OSError:
                 sent = "dead"
@@ -520,7 +548,7 @@ class Worker:
             else:
                 got = "timeout" if sent is False else "eof"
             if got == "timeout":
-                why = f"took longer than {load_timeout:g} s while loading"
+                why = f"did not stop when the loading time ({load_timeout:g} s) ran out"
                 self._kill()
             elif got == "eof":
                 self._death("while loading")
@@ -540,12 +568,18 @@ class Worker:
 
     @staticmethod
     def _clean_report(report, skipped):
-        """The worker's report, type-checked (it comes from the box), plus skipped statements."""
+        """The worker's report, type-checked (it comes from the box), plus skipped statements.
+
+        Each error: ``where``, ``message`` and ``binds`` (names its statement would have
+        defined, for the judge's feedback, which never parses student code itself).
+        """
         report = report if isinstance(report, dict) else {}
         strs = lambda xs: [str(x)[:300] for x in xs][:1000] if isinstance(xs, list) else []
-        errors = [{"where": str(e.get("where", ""))[:200], "message": str(e.get("message", ""))[:400]}
+        errors = [{"where": str(e.get("where", ""))[:200], "message": str(e.get("message", ""))[:400],
+                   "binds": [str(n)[:100] for n in e.get("binds") or []][:50]
+                   if isinstance(e.get("binds"), list) else []}
                   for e in (report.get("errors") or []) if isinstance(e, dict)][:1000]
-        errors += [{"where": s["where"], "message": s["message"]} for s in skipped]
+        errors += [{"where": s["where"], "message": s["message"], "binds": []} for s in skipped]
         return {"defined": strs(report.get("defined")), "errors": errors,
                 "blocked_imports": strs(report.get("blocked_imports")),
                 "stdout": str(report.get("stdout", ""))[:1 << 20], "fatal": None}

@@ -13,8 +13,10 @@ the pipe closes.
 """
 
 import ast
+import itertools
 import json
 import os
+import re
 import signal
 import sys
 import types
@@ -37,6 +39,7 @@ def _module(name, code):
 CFG = json.loads(sys.argv[1])
 _JAIL = _module("_dlgrade_jail", _compiled("jail.py"))
 _PROTO_CODE = _compiled("protocol.py")
+_STATEMENTS = _module("_dlgrade_statements", _compiled("statements.py"))   # splitting code that does not parse
 _AUDIT_CODE = _compiled("audit.py")
 CMD_FD, REPLY_FD = CFG["fds"]
 
@@ -54,7 +57,8 @@ import numpy as np  # noqa: E402  (only after the jail: NumPy must load from the
 
 P = _module("_dlgrade_protocol", _PROTO_CODE)
 # What student code tries (files, processes, sockets, ctypes, frames, numpy patches): see audit.py.
-AUDIT = _module("_dlgrade_audit", _AUDIT_CODE).install(np, os.path.abspath(__file__), os.path.dirname(os.__file__))
+AUDIT = _module("_dlgrade_audit", _AUDIT_CODE).install(np, os.path.abspath(__file__), os.path.dirname(os.__file__),
+                                                       CFG["audit_fd"])
 CAPS = P.Caps(**CFG["caps"])
 OUT_CAPS = P.Caps(**CFG["out_caps"])
 NUMPY_DIR = os.path.dirname(np.__file__)
@@ -193,7 +197,7 @@ def student_line(exc):
 
 
 def send(header, arrays=()):
-    header["integrity"] = AUDIT.take()   # attempts noted since the last frame
+    AUDIT.check_numpy()   # notes numpy attributes the code replaced (audit.py)
     P.write_frame(REPLY_FD, P.pack_frame(header, list(arrays), OUT_CAPS))
 
 
@@ -219,42 +223,231 @@ def where(label, line):
     return f"{label}, line {line}" if label else f"line {line}"
 
 
-def load(namespace, cells, skip, capture):
-    """Exec each top-level statement on its own; a failing one stops nothing else."""
-    errors = []
-    skip = {tuple(s) for s in skip}
-    for ci, (label, source) in enumerate(cells):
-        State.sources[f"<{label}>"] = source.splitlines()
+# ---- loading: each top-level statement on its own, within the loading time budget
+
+BIG_SOURCE = 1 << 20      # a cell this large is split into statements before it is parsed
+BATCH_CHARS = 1 << 16     # statements parsed together when a cell is split
+OVER_BUDGET_SECONDS = 10  # for definitions once the budget is spent, all together
+_DEFINITION_START = re.compile(r"^(?:async[ \t]+def|def|class|@|import|from)\b")
+_DEF_NAME = re.compile(r"^(?:async[ \t]+)?(?:def|class)[ \t]+(\w+)")
+
+
+class LoadTimeout(BaseException):
+    """Raised inside a statement still running when the loading time is up (BaseException:
+    ``except Exception`` in student code does not swallow it)."""
+
+
+class _Alarm:
+    armed = False
+
+    @staticmethod
+    def handler(signum, frame):
+        if _Alarm.armed and os.getpid() == MAIN_PID:
+            raise LoadTimeout()
+
+    @staticmethod
+    def arm(seconds):
+        _Alarm.armed = True
+        # Repeats every 0.5 s: code that catches BaseException once is interrupted again.
+        signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001), 0.5)
+
+    @staticmethod
+    def disarm():
+        _Alarm.armed = False
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def _parse(label, lines, first, last, split=True):
+    """``[(line, statement or None, error or None)]`` for ``lines[first-1:last]`` (1-based)."""
+    try:
+        tree = ast.parse("".join(lines[first - 1:last]), filename=f"<{label}>")
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:   # null bytes, absurd nesting
+        inner = [n for n in range(first + 1, last + 1) if _DEFINITION_START.match(lines[n - 1])]
+        if split and inner:   # e.g. an unclosed bracket swallowed the functions after it
+            bounds = [first] + inner + [last + 1]
+            return [p for a, b in zip(bounds, bounds[1:]) for p in _parse(label, lines, a, b - 1, False)]
+        span = f"line {first}" if first == last else f"lines {first}-{last}"
+        if isinstance(exc, SyntaxError):
+            error = f"SyntaxError: {exc.msg} (line {first + (exc.lineno or 1) - 1}); {span} skipped"
+        else:
+            error = f"{one_line(exc)}; {span} skipped"
+        return [(first, None, error)]
+    ast.increment_lineno(tree, first - 1)
+    return [(stmt.lineno, stmt, None) for stmt in tree.body]
+
+
+def statements(label, source):
+    """The top-level statements of one cell, in order, as ``(line, ast node or None, error)``.
+
+    A cell that parses is its statements. One that does not (or is too big to parse whole)
+    is split into top-level statements first (``statements.py``), parsed in batches of
+    about ``BATCH_CHARS``, and a batch that fails statement by statement: a syntax error
+    skips only the statement it is in. A generator: a huge cell is split and parsed only as
+    far as loading gets within its time.
+    """
+    if len(source) <= BIG_SOURCE:
         try:
             tree = ast.parse(source, filename=f"<{label}>")
-        except SyntaxError as exc:
-            errors.append({"where": where(label, exc.lineno or 1),
-                           "message": f"SyntaxError: {exc.msg} (this cell was skipped)"})
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            pass
+        else:
+            yield from ((stmt.lineno, stmt, None) for stmt in tree.body)
+            return
+    lines = source.splitlines(keepends=True)
+    batch, size, previous = [], 0, 1
+    starts = _STATEMENTS.statement_starts(lines)
+    for start in itertools.chain(starts, [len(lines) + 1]):
+        if start <= previous:
             continue
-        except (ValueError, RecursionError, MemoryError) as exc:  # null bytes, absurd nesting
-            errors.append({"where": where(label, 1), "message": f"{one_line(exc)} (this cell was skipped)"})
-            continue
-        for si, stmt in enumerate(tree.body):
-            if (ci, si) in skip:
+        batch.append((previous, start - 1))
+        size += sum(len(lines[i]) for i in range(previous - 1, start - 1))
+        previous = start
+        if size >= BATCH_CHARS:
+            yield from _parse_batch(label, lines, batch)
+            batch, size = [], 0
+    if batch:
+        yield from _parse_batch(label, lines, batch)
+
+
+def _parse_batch(label, lines, batch):
+    """Consecutive statements ``[(first, last), ...]`` parsed together; if that fails, one by one."""
+    if len(batch) > 1:
+        first = batch[0][0]
+        try:
+            tree = ast.parse("".join(lines[first - 1:batch[-1][1]]), filename=f"<{label}>")
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            pass
+        else:
+            ast.increment_lineno(tree, first - 1)
+            return [(stmt.lineno, stmt, None) for stmt in tree.body]
+    return [p for first, last in batch for p in _parse(label, lines, first, last)]
+
+
+def is_definition(stmt):
+    """def, class, import, or a name bound to a literal: what graded functions rely on, and fast."""
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)):
+        return True
+    if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
+        try:
+            ast.literal_eval(stmt.value)
+            return True
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            return False
+    return isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)   # a docstring
+
+
+def bound_names(stmt, source_line=""):
+    """Names a top-level statement would have defined, had it run (for the judge's feedback)."""
+    if stmt is None:
+        match = _DEF_NAME.match(source_line)
+        return [match.group(1)] if match else []
+    names = set()
+    try:
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                names.add(node.id)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.add(node.name)
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                names.update((a.asname or a.name).split(".")[0] for a in node.names)
+    except (RecursionError, MemoryError):
+        pass
+    return sorted(names)[:50]
+
+
+def load(namespace, cells, skip, capture, budget=None):
+    """Exec each top-level statement on its own; a failing one stops nothing else.
+
+    ``budget``: seconds all statements may take together (None: no limit here). A statement
+    still running when it is spent is stopped (``LoadTimeout``) and skipped; after that only
+    definitions run (``is_definition``), for ``OVER_BUDGET_SECONDS`` at most, after which
+    nothing more is run (nor split or parsed); what was not run is reported. Each error
+    carries ``binds``: the names its statement would have defined (so the judge never parses
+    student code itself).
+    """
+    import time
+
+    errors, not_run, not_run_count = [], [], 0   # what was not run: where it starts, cells, how many
+    skip = {tuple(s) for s in skip}
+    started = time.monotonic()
+    deadline = started + budget if budget else None
+    over_deadline = None
+    previous = signal.signal(signal.SIGALRM, _Alarm.handler) if budget else None
+    try:
+        for ci, (label, source) in enumerate(cells):
+            State.sources[f"<{label}>"] = source.splitlines()   # for the line a crash happens on
+            lines = None
+            if over_deadline is not None and time.monotonic() >= over_deadline:
+                not_run_count += 1                  # the whole cell: not even split
+                not_run.append((label, 1))
                 continue
-            send({"op": "progress", "at": [ci, si], "where": where(label, stmt.lineno)})
-            before = len(State.blocked)
-            try:
-                code = compile(ast.Module(body=[stmt], type_ignores=[]), f"<{label}>", "exec")
-                exec(code, namespace)
-                only_parent()
-            except BaseException as exc:  # SystemExit, KeyboardInterrupt included
-                only_parent()
-                errors.append({"where": where(label, stmt.lineno), "message": one_line(exc)})
-            new = set(State.blocked[before:])
-            if new:
-                State.blocked_names.update(names_bound_by_imports(stmt, new))
+            for si, (line, stmt, problem) in enumerate(statements(label, source)):
+                if (ci, si) in skip:
+                    continue
+                here = where(label, line)
+                if over_deadline is not None and time.monotonic() >= over_deadline:
+                    not_run_count += 1
+                    not_run.append((label, line))
+                    break
+                if stmt is None:
+                    lines = lines or source.splitlines()
+                    first = lines[line - 1] if 0 < line <= len(lines) else ""
+                    errors.append({"where": here, "message": problem, "binds": bound_names(None, first)})
+                    continue
+                seconds = None
+                if deadline is not None:
+                    now = time.monotonic()
+                    if now < deadline:
+                        seconds = deadline - now
+                    else:
+                        over_deadline = over_deadline or now + OVER_BUDGET_SECONDS
+                        if not is_definition(stmt):
+                            not_run_count += 1
+                            if not not_run or not_run[-1][0] != label:
+                                not_run.append((label, line))
+                            continue
+                        seconds = over_deadline - now
+                if not is_definition(stmt):
+                    send({"op": "progress", "at": [ci, si], "where": here})
+                before = len(State.blocked)
+                try:
+                    code = compile(ast.Module(body=[stmt], type_ignores=[]), f"<{label}>", "exec")
+                    if seconds is not None:
+                        _Alarm.arm(seconds)
+                    try:
+                        exec(code, namespace)
+                    finally:
+                        _Alarm.disarm()
+                    only_parent()
+                except LoadTimeout:
+                    only_parent()
+                    errors.append({"where": here, "binds": bound_names(stmt),
+                                   "message": f"still running when the loading time ({budget:g} s, "
+                                              "--load-timeout) ran out: stopped and skipped"})
+                except BaseException as exc:  # SystemExit, KeyboardInterrupt included
+                    only_parent()
+                    errors.append({"where": here, "message": one_line(exc), "binds": bound_names(stmt)})
+                new = set(State.blocked[before:])
+                if new:
+                    State.blocked_names.update(names_bound_by_imports(stmt, new))
+    finally:
+        _Alarm.disarm()
+        if previous is not None:
+            signal.signal(signal.SIGALRM, previous)
+    if not_run:
+        cells_ = [label.split(' "')[0] for label, _ in not_run]     # 'cell 8', or the file name
+        shown = ", ".join(cells_[:6]) + (f" and {len(cells_) - 6} more" if len(cells_) > 6 else "")
+        errors.append({"where": where(*not_run[0]), "binds": [],
+                       "message": f"not run: the loading time ({budget:g} s, --load-timeout) had run "
+                                  f"out; from here on only definitions ran, the rest ({not_run_count} "
+                                  f"part(s), in {shown}) was skipped"})
     defined = [k for k, v in namespace.items()
                if isinstance(v, types.FunctionType) and not k.startswith("__")]
     if len(errors) > 100:  # keep the reply small; the first ones are what matters
         errors = errors[:100] + [{"where": "", "message": f"... and {len(errors) - 100} more errors"}]
     return {"defined": [d[:100] for d in defined[:500]], "errors": errors,
-            "blocked_imports": [b[:100] for b in State.blocked[:100]], "stdout": capture.take()}
+            "blocked_imports": [b[:100] for b in State.blocked[:100]], "stdout": capture.take(),
+            "seconds": round(time.monotonic() - started, 3)}
 
 
 def to_plain_array(value):
@@ -379,7 +572,8 @@ def main():
         header, arrays = frame
         op = header.get("op")
         if op == "load":
-            send({"op": "loaded", "report": load(namespace, header["cells"], header.get("skip", []), capture)})
+            send({"op": "loaded", "report": load(namespace, header["cells"], header.get("skip", []), capture,
+                                                 header.get("budget"))})
         elif op == "call":
             run_batch(namespace, header, arrays, reader, capture)
         elif op == "exit":

@@ -6,14 +6,19 @@ student's files opened, one file chosen by the contract's rule (``choice``) and 
 (``reading``). Ids are cleaned and kept apart (``ids``). Every student found gets a
 ``Submission``: one that cannot be graded has ``missing=True`` and a problem naming its files.
 """
+import hashlib
 import os
 import pathlib
 import zipfile
 
 from . import ids as ids_
 from . import layouts, notebooks, reading, sources
+from . import choice as choice_
 from .choice import choose
 from .model import SubmissionError
+
+# What reading one file of a folder or zip may raise (a broken or encrypted member, a vanished file).
+_READ_ERRORS = (OSError, zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError, ValueError)
 
 
 def collect(inputs, assignment=None):
@@ -53,7 +58,8 @@ def collect(inputs, assignment=None):
 
 def _groups(path):
     if path.is_dir():
-        groups = layouts.groups(sources.folder_entries(path), str(path))
+        folders = [p.name for p in path.iterdir() if p.is_dir() and not p.is_symlink()]
+        groups = layouts.groups(sources.folder_entries(path), str(path), folders)
         if not groups:
             raise SubmissionError(f"{path}: no submissions in this folder")
         return groups
@@ -85,19 +91,49 @@ def _unique_names(entries):
     return by_name
 
 
+def _identical_copies(by_name, assignment):
+    """``(copy, original)`` pairs of files with the same bytes (the notebook beside a zip of the
+    lab folder holding it). The one the rule prefers is kept (named like the assignment, the
+    latest upload, the shallowest); only files of equal size are read."""
+    by_size = {}
+    for name, entry in by_name.items():
+        by_size.setdefault(entry.size, []).append(name)
+    pairs = []
+    for names in by_size.values():
+        seen = {}
+        for name in sorted(names, key=lambda n: _preference(n, assignment)) if len(names) > 1 else ():
+            try:
+                digest = hashlib.sha256(by_name[name].read()).hexdigest()
+            except _READ_ERRORS:
+                continue
+            if digest in seen:
+                pairs.append((name, seen[digest]))
+            else:
+                seen[digest] = name
+    return pairs
+
+
+def _preference(name, assignment):
+    base, upload = choice_._version(name)
+    return base != assignment.casefold(), -upload, name.count("/"), name
+
+
 def _submission(group, student, assignment):
     entries, notes = sources.expand(group.entries)
     notes = list(group.notes) + notes
     if student != group.raw_id:
         notes.insert(0, f"name cleaned: {group.raw_id!r} is graded as {student}")
     by_name = _unique_names(entries)
+    for copy, original in _identical_copies(by_name, assignment):
+        del by_name[copy]
+        notes.append(f"{copy} is an identical copy of {original}: counted once")
     sniffed = {}
 
     def is_notebook(name):
         if name not in sniffed:
             try:
                 sniffed[name] = notebooks.looks_like_notebook(by_name[name].head())
-            except (OSError, zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError, ValueError):
+            except _READ_ERRORS:
                 sniffed[name] = False
         return sniffed[name]
 
@@ -116,7 +152,7 @@ def _submission(group, student, assignment):
     fields.update(late=entry.late, file=choice.file)
     try:
         data = entry.read()
-    except (OSError, zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError, ValueError) as exc:
+    except _READ_ERRORS as exc:
         return reading.unusable(student, entry.origin, f"{choice.file} could not be read ({exc})",
                                 notes=tuple(notes), **fields)
     if len(data) > reading.MAX_FILE_BYTES:

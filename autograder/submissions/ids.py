@@ -18,7 +18,7 @@ RESERVED = {"points possible", "total", "student"}   # gradebook rows and column
 
 def clean_id(raw):
     """A safe student id for ``raw`` (a file stem, folder name, Canvas or Gradescope id)."""
-    text = _UNSAFE.sub("_", str(raw)).strip("._-+@") or "student"
+    text = _UNSAFE.sub("_", str(raw)).strip("._-+@") or "unnamed"
     if not (text[0].isalnum() or text[0] == "_"):
         text = "_" + text
     text = text[:MAX_ID_LENGTH].rstrip(".")

@@ -68,12 +68,16 @@ def unwrap(entries):
     return entries
 
 
-def groups(entries, origin):
-    """The students of one input (a folder's or a zip's entries, names relative to its root)."""
+def groups(entries, origin, folders=()):
+    """The students of one input (a folder's or a zip's entries, names relative to its root).
+
+    ``folders``: the input's top-level sub-folders, so that an empty one is a student too.
+    """
     gradescope = _gradescope_root(entries)
     if gradescope is not None:
         return _gradescope_groups(entries, gradescope, origin)
-    found = {}
+    found = {name: Group(name) for name in sorted(folders)
+             if not is_junk(name + "/x") and name not in LAB_FOLDERS}
     for entry in entries:
         if is_junk(entry.name):
             continue

@@ -19,6 +19,8 @@ schema validation: a hand-edited notebook is graded from whatever code cells it 
 import json
 import re
 
+from autograder.sandbox.statements import Scanner
+
 MAX_JSON_DEPTH = 100          # real notebooks nest < 20 deep (widget state included)
 MAX_JSON_VALUES = 400_000     # a 300-cell notebook with outputs has a few 10,000s
 MAX_INT_DIGITS = 100
@@ -76,17 +78,18 @@ def parse(name, data):
 
     Each raw cell is ``(position among all cells from 1, cell_type, source text)``.
     """
+    wide = data.startswith((b"\xff\xfe", b"\xfe\xff"))     # UTF-16/32: checked once decoded
+    if not wide:
+        _check_shape(_strip_bom(data))                   # before decoding: no copy of a hostile file
     text, replaced = _decode(data)
+    if wide:
+        _check_shape(text.encode("utf-8", errors="replace"))
     notes = []
     if replaced:
         notes.append(f"{name} is not valid UTF-8: {replaced} unreadable character(s) were replaced "
                      "before grading")
     try:
-        plain_utf8 = not replaced and not data.startswith((b"\xff\xfe", b"\xfe\xff"))
-        _check_shape(_strip_bom(data) if plain_utf8 else text.encode("utf-8", errors="replace"))
         notebook = json.loads(text, parse_int=_bounded_int)
-    except NotebookError:
-        raise
     except json.JSONDecodeError as exc:
         raise NotebookError(f"it is not valid notebook JSON (line {exc.lineno}: {exc.msg})") from None
     except (ValueError, RecursionError, MemoryError) as exc:
@@ -132,50 +135,6 @@ PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun"}
 _MAGIC_LINE = re.compile(r"^(\s*)(?:[%!]|\?)")                    # %magic, !shell, ?help
 _ASSIGNED_MAGIC = re.compile(r"^(\s*)[\w.,\s\[\]()*]+?=\s*[%!]")   # x = !ls, x = %env
 _HELP_SUFFIX = re.compile(r"^(\s*)[\w.]+\?\??\s*$")               # np.pad?  np.pad??
-# What matters for "is this line inside a statement": quotes, escapes, comments, brackets.
-_SIGNIFICANT = re.compile(r"""\\.|\\$|'''|\"\"\"|['"#()\[\]{}]""", re.S)
-
-
-class _Scanner:
-    """Follows brackets, strings and backslash continuations line by line (linear time).
-
-    ``inside`` is True when the text fed so far ends inside an open bracket, string or
-    continuation: a line starting with ``%`` there is Python (``"%d" % (\\n  x)``), not a magic.
-    """
-
-    def __init__(self):
-        self.depth, self.quote, self.continued = 0, None, False
-
-    @property
-    def inside(self):
-        return bool(self.depth or self.quote or self.continued)
-
-    def feed(self, line):
-        self.continued = False
-        for match in _SIGNIFICANT.finditer(line):
-            token = match.group()
-            if self.quote:
-                if token == self.quote:
-                    self.quote = None
-                elif token == "\\":                      # a backslash at the end of the line
-                    self.continued = len(self.quote) == 1
-                continue
-            if token == "#":
-                break
-            if token == "\\":
-                self.continued = True
-            elif token.startswith("\\"):
-                continue
-            elif token in ("'", '"', "'''", '"""'):
-                self.quote = token
-            elif token in "([{":
-                self.depth += 1
-            elif token in ")]}":
-                self.depth = max(self.depth - 1, 0)
-        if self.quote in ("'", '"') and not self.continued:
-            self.quote = None                            # an unclosed short string ends with its line
-
-
 def strip_ipython(source):
     """Remove IPython-only syntax from one cell's source, keeping line numbers.
 
@@ -195,7 +154,7 @@ def strip_ipython(source):
         start = next(i for i, line in enumerate(lines) if line.strip())
         lines[start] = ""
     out = []
-    scanner = _Scanner()
+    scanner = Scanner()
     continued = False  # a magic/shell line ending in "\" continues on the next line
     for line in lines:
         if continued:

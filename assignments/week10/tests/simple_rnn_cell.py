@@ -1,0 +1,12 @@
+from otter.test_files import test_case
+
+OK_FORMAT = False
+
+name = "simple_rnn_cell"
+points = None
+
+@test_case(points=None, hidden=False)
+def test_simple_rnn_cell(simple_rnn_cell):
+    import lab_checks
+    lab_checks.check_simple_rnn_cell(simple_rnn_cell)
+

