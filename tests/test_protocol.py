@@ -159,7 +159,7 @@ CODE = textwrap.dedent('''
         if x.flat[0] == 7:
             x[...] = 0
         if x.flat[0] == 8:
-            time.sleep(0.3)
+            time.sleep(1.0)
         print("case", x.flat[0])
         return x + 1
 
@@ -233,8 +233,10 @@ def test_a_worker_slow_to_stop_is_killed(worker, monkeypatch):
     monkeypatch.setattr(Worker, "STOP_GRACE", 0.1)
     batch = worker.call_batch("picky", _cases(1, 8, 8), timeout=20)
     assert next(batch).status == "ok"
-    batch.close()   # case 8 sleeps 0.3 s: longer than the grace
-    assert not worker.alive
+    time.sleep(0.3)  # the worker is now inside case 8, which sleeps 1 s: longer than the grace
+    started = time.monotonic()
+    batch.close()
+    assert not worker.alive and time.monotonic() - started < 0.9
 
 
 # ------------------------------------------------------------------ through the judge
