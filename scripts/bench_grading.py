@@ -1,7 +1,7 @@
 """Benchmark: grading cost per submission and for a whole class, as ratios to the cost of
 starting Python with NumPy, measured side by side in one run.
 
-    python scripts/bench_grading.py [--kit DIR] [--n 12] [--class-size 300] [--no-otter] [--no-class]
+    python scripts/bench_grading.py [--kit DIR] [--baseline DIR] [--n 12] [--class-size 300] [--no-otter] [--no-class]
 
 The machine this runs on may be shared, so every number is printed next to the *floor*
 (the median wall time of ``python -c "import numpy"``, measured in the same run, before and
@@ -164,20 +164,28 @@ def main():
                         help="--timeout for the class run (default 60, dlgrade's default)")
     parser.add_argument("--no-otter", action="store_true", help="skip the otter-grader comparison")
     parser.add_argument("--no-class", action="store_true", help="skip the class run")
+    parser.add_argument("--baseline", type=pathlib.Path, default=None,
+                        help="another kit (e.g. the commit before a change, unpacked with git archive): its "
+                             "per-submission rows are measured in the same run, interleaved with --kit's")
     args = parser.parse_args()
-    kit = Kit(args.kit)
+    kits = [("", Kit(args.kit))] + ([("baseline: ", Kit(args.baseline))] if args.baseline else [])
+    kit = kits[0][1]
     load = os.getloadavg()[0]
-    print(f"kit: {kit.root}; {os.cpu_count()} cores, load average {load:.2f} at the start")
+    print(f"kit: {kit.root}" + (f"; baseline: {args.baseline}" if args.baseline else "")
+          + f"; {os.cpu_count()} cores, load average {load:.2f} at the start")
     floors = [floor()]
     rows = []  # (what, seconds)
     with tempfile.TemporaryDirectory(prefix="dlgrade-bench-") as name:
         tmp = pathlib.Path(name)
         for week in ("week08", "week09"):
-            seconds, one = per_submission(kit, week, ("correct",), args.n, tmp)
-            rows.append((f"{week}, --jobs 1, per correct submission after start-up", seconds))
-            rows.append((f"{week}, --jobs 1, a batch of one correct submission (start-up included)", one))
-            seconds, _ = per_submission(kit, week, ("correct", "buggy"), args.n, tmp)
-            rows.append((f"{week}, --jobs 1, per corpus submission (correct and buggy)", seconds))
+            for tag, each in kits:
+                where = tmp / f"{tag.strip(': ') or 'kit'}"
+                where.mkdir(exist_ok=True)
+                seconds, one = per_submission(each, week, ("correct",), args.n, where)
+                rows.append((f"{tag}{week}, --jobs 1, per correct submission after start-up", seconds))
+                rows.append((f"{tag}{week}, --jobs 1, a batch of one correct submission (start-up included)", one))
+                seconds, _ = per_submission(each, week, ("correct", "buggy"), args.n, where)
+                rows.append((f"{tag}{week}, --jobs 1, per corpus submission (correct and buggy)", seconds))
         if not args.no_otter:
             try:
                 otter, ours = otter_vs_dlgrade(kit, "week09", args.repeat, tmp)
