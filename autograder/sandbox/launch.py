@@ -347,6 +347,8 @@ class Worker:
         got = self._read(time.monotonic() + lim.startup_timeout)
         if not isinstance(got, tuple) or got[0].get("op") != "ready":
             detail = self._startup_error()
+            if namespaces and detail.startswith("no output"):
+                detail = f"unshare refused to make namespaces, {detail}"
             self._kill()
             raise WorkerError(f"the sandbox ({self.isolation}) could not start a worker: {detail}")
         self.uid = got[0].get("uid")
