@@ -2,7 +2,8 @@
 
 The judge holds the answers (reference, fixtures, Hypothesis) and never runs
 student code itself: every call goes to an ``autograder.sandbox.Worker``, which
-sends back plain arrays. The judge checks them (shape, values within the
+sends back plain arrays. The cases of a test travel in one batch and the answers
+stream back one by one (``_Session.calls``); the first failure stops the batch. The judge checks them (shape, values within the
 float32-fit tolerance, inputs unchanged), scores each test, and writes feedback a
 student can act on: the property, the smallest failing input, expected vs got,
 and a one-line hint.
