@@ -2,7 +2,8 @@
 
 The judge holds the answers (reference, fixtures, Hypothesis) and never runs
 student code itself: every call goes to an ``autograder.sandbox.Worker``, which
-sends back plain arrays. The judge checks them (shape, values within the
+sends back plain arrays. The cases of a test travel in one batch and the answers
+stream back one by one (``_Session.calls``); the first failure stops the batch. The judge checks them (shape, values within the
 float32-fit tolerance, inputs unchanged), scores each test, and writes feedback a
 student can act on: the property, the smallest failing input, expected vs got,
 and a one-line hint.
@@ -12,12 +13,13 @@ calls. When it runs out, that function's remaining tests are "timed out" and the
 next function starts with a fresh budget (and a fresh worker if the old one died).
 """
 import time
+from collections import Counter
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
-from hypothesis import given
+from hypothesis import given, seed
 
 import autograder
 from autograder import course
@@ -112,7 +114,13 @@ class _Session:
     def new_function(self):
         self.deaths = 0
 
-    def call(self, function, case, budget):
+    def _refusal(self, function, budget):
+        """A `_Reply` when no call can be made now (no time, stopped, cannot load), else None.
+
+        Starts (or restarts) the worker when needed.
+        """
+        if self.worker is not None and not self.worker.alive:  # killed while stopping a batch
+            self.restart()
         if budget.left <= 0:
             return _Reply("timed out", f"no time left: the tests of {function} used up their "
                                        f"{budget.seconds:g} s")
@@ -132,15 +140,52 @@ class _Session:
         if budget.left <= 0:  # reloading the code in a fresh worker used up the time
             return _Reply("timed out", f"no time left: reloading your code for {function} used up its "
                                        f"{budget.seconds:g} s")
+        return None
+
+    def calls(self, function, cases, budget):
+        """Yield the worker's reply to each case, in order, all sent in one batch.
+
+        Each reply's time is charged to ``budget`` as it arrives. A reply that ended the worker
+        (crash, timeout) is the last one (``self.worker`` is then None and the next batch gets
+        a fresh worker); a `_Reply` (no call was made) is the only one. Close the generator to
+        stop early: the worker drops the rest of the batch (if it is killed for being slow to
+        stop, the next batch gets a fresh worker, and that is not a death).
+        """
+        refusal = self._refusal(function, budget)
+        if refusal is not None:
+            yield refusal
+            return
+        worker = self.worker
+        batch = worker.call_batch(function, [(case.args, case.kwargs) for case in cases], timeout=budget.left)
         try:
-            reply = self.worker.call(function, args=case.args, kwargs=case.kwargs, timeout=budget.left)
-        except self.worker_error as exc:  # the worker died between calls, or the sandbox failed
-            reply = _Reply("crashed", feedback.one_line(str(exc)))
-        budget.used += max(float(reply.seconds or 0.0), 0.0)
-        if not self.worker.alive:
-            self.deaths += 1
-            self.restart()
-        return reply
+            for number in range(len(cases)):
+                if number and budget.left <= 0:  # as if called one by one: the next call is not made
+                    yield _Reply("timed out", f"no time left: the tests of {function} used up their "
+                                              f"{budget.seconds:g} s")
+                    return
+                try:
+                    reply = next(batch)
+                except StopIteration:
+                    return
+                except self.worker_error as exc:  # the worker died between batches, or the sandbox failed
+                    reply = _Reply("crashed", feedback.one_line(str(exc)))
+                budget.used += max(float(reply.seconds or 0.0), 0.0)
+                if not worker.alive:  # this very call ended it
+                    self.deaths += 1
+                    self.restart()
+                    yield reply
+                    return
+                yield reply
+        finally:
+            batch.close()  # a worker killed while stopping is replaced before the next batch
+
+    def call(self, function, case, budget):
+        """The reply to one case (a batch of one)."""
+        replies = self.calls(function, [case], budget)
+        try:
+            return next(replies)
+        finally:
+            replies.close()
 
     def restart(self):
         """Drop the worker; the next call starts a fresh one."""
@@ -171,7 +216,11 @@ def check(function, case, session, budget, expected=None):
 
     ``expected`` is ``(answer, tolerance scale)`` when already known (replayed examples).
     """
-    reply = session.call(function, case, budget)
+    return judge_reply(function, case, session.call(function, case, budget), expected)
+
+
+def judge_reply(function, case, reply, expected=None):
+    """The `Outcome` of the worker's ``reply`` to ``case`` (``expected`` as in `check`)."""
     if isinstance(reply, _Reply):  # the judge's own "not run" / "no time left": no input to show
         return Outcome(reply.status, message=reply.message)
     if reply.status != "ok":
@@ -195,6 +244,48 @@ def check(function, case, session, budget, expected=None):
     return Outcome("passed", case)
 
 
+def first_failure(function, cases, session, budget, expected=None):
+    """The `Outcome` of the first of ``cases`` that does not pass, or "passed"; one batch.
+
+    ``expected`` lists each case's ``(answer, scale)`` when known; otherwise they come from
+    `expected_once`. The worker stops at the first failure (it may have run a few cases
+    past it, whose answers are dropped).
+    """
+    return _first_failure_at(function, cases, session, budget, expected)[1]
+
+
+def _first_failure_at(function, cases, session, budget, expected=None):
+    """``(index, outcome)`` of `first_failure` (index -1 when all passed)."""
+    if not cases:
+        return -1, Outcome("passed")
+    replies = session.calls(function, cases, budget)
+    index = -1
+    try:
+        for index, reply in enumerate(replies):
+            case = cases[index]
+            outcome = judge_reply(function, case, reply, expected[index] if expected else expected_once(function, case))
+            if outcome.status != "passed":
+                return index, outcome
+    finally:
+        replies.close()
+    if index != len(cases) - 1:  # a session must answer every case or fail one
+        raise RuntimeError(f"the worker session answered {index + 1} of {len(cases)} cases")
+    return -1, Outcome("passed")
+
+
+# The answers to the suites' fixed cases, computed once per judge process (the cases are
+# module-level constants; the entry keeps its case alive, so its id is never reused).
+_EXPECTED = {}
+
+
+def expected_once(function, case):
+    """``props.expected_for(function, case)``, cached for the suites' fixed cases."""
+    entry = _EXPECTED.get(id(case))
+    if entry is None or entry[0] is not case:
+        entry = _EXPECTED[id(case)] = (case, props.expected_for(function, case))
+    return entry[1]
+
+
 class _StopTest(BaseException):
     """Leaves a Hypothesis run at once (BaseException, so Hypothesis does not shrink it)."""
 
@@ -205,71 +296,229 @@ class _Failed(AssertionError):
 
 # Derandomized Hypothesis draws the same examples in the same order until one fails. So the
 # examples of a passing run (with their expected answers) are drawn once per judge process and
-# replayed for every submission; only a failure calls Hypothesis again, from scratch, to find
-# and shrink it exactly as a run without the replay would (tests compare the two: REPLAY=False).
+# replayed for every submission (in one batch); only a failure calls Hypothesis again, from
+# scratch, to find and shrink it exactly as a run without the replay would (tests compare the
+# two: REPLAY=False).
+#
+# What Hypothesis does next depends only on how each example it tried came out (passed,
+# failed, or stopped the run), so its runs are also remembered, as a tree of the examples it
+# tried (`_Step`): a later submission whose examples come out the same way walks the tree,
+# calling its worker on each example, without running Hypothesis at all; where it leaves the
+# tree, Hypothesis runs from scratch (the examples already judged in this run are answered from
+# memory, not called again) and the tree grows by the new path.
 REPLAY = True
 _PASSING_RUNS = {}
+_RUN_TREES = {}      # (function, test name) -> the _Step of a Hypothesis run's first example
+MAX_STEPS = 200_000  # examples remembered in all trees of a judge process (then no more are added)
+_steps = 0
+# How failing property tests were shrunk in this process: "remembered" (walked a tree to its
+# end), "hypothesis" (Hypothesis ran), "diverged" (Hypothesis drew other examples than
+# remembered: never expected, the tests keep it 0).
+RUNS = Counter()
+
+
+class _Step:
+    """One example a Hypothesis run tried: ``then[kind]`` is the next one, or None when the
+    run ended after that outcome ("pass", "fail" or "stop"); ``seen[kind]`` counts the
+    submissions that answered so."""
+
+    __slots__ = ("case", "expected", "then", "seen")
+
+    def __init__(self, case):
+        self.case, self.expected, self.then, self.seen = case, None, {}, Counter()
+
+    def likely(self):
+        """The outcome most submissions had here."""
+        return max(self.then, key=self.seen.__getitem__)
+
+
+def _kind(outcome, session):
+    """How Hypothesis sees an outcome: "pass", "fail" (shrink it) or "stop" (end the run)."""
+    if outcome.status == "passed":
+        return "pass"
+    if outcome.status in _STOP_TEST or session.worker is None:
+        return "stop"  # a dead worker costs a restart per example: keep this failure
+    return "fail"
 
 
 def run_test(test, session, budget):
     """The ``Outcome`` of one test: the first failing fixed case, or Hypothesis's smallest failure."""
     if test.strategy is None:
-        for case in test.cases:
-            outcome = check(test.function, case, session, budget)
-            if outcome.status != "passed":
-                return outcome
-        return Outcome("passed")
+        return first_failure(test.function, list(test.cases), session, budget)
+    if not REPLAY:
+        return _hypothesis(test, session, budget, [], [])[0]
+    key = (test.function, test.name)
+    if key not in _PASSING_RUNS:
+        _PASSING_RUNS[key] = [(case, props.expected_for(test.function, case)) for case in _draw_passing_run(test)]
+    cases = [case for case, _ in _PASSING_RUNS[key]]
+    index, outcome = _first_failure_at(test.function, cases, session, budget, [e for _, e in _PASSING_RUNS[key]])
+    if outcome.status == "passed":
+        return outcome
+    outcome.from_property = True
+    if _kind(outcome, session) == "stop":
+        return outcome  # Hypothesis would stop at this very example too
+    # A plain failure: Hypothesis finds it again (the examples before it pass), and shrinks it.
+    path = [(case, "pass", None) for case in cases[:index]] + [(cases[index], "fail", outcome)]
+    failures = [outcome]
+    step, state = _RUN_TREES.get(key), "walk" if key in _RUN_TREES else "new"
+    for _, kind, _ in path:  # the replay's examples are the run's first ones
+        if state != "walk":
+            break
+        step, state = _follow(step, kind)
+    while state == "walk":  # a remembered run, as long as this code answers as it did there
+        step, state = _walk(test, step, session, budget, path, failures)
+    if state == "end":
+        RUNS["remembered"] += 1
+        return _result(failures, failures[0])
+    RUNS["hypothesis"] += 1
+    try:
+        result, path = _hypothesis(test, session, budget, path, failures, replayed=failures[0])
+    except _Diverged:  # never expected; forget the remembered runs and run as without them
+        RUNS["diverged"] += 1
+        _RUN_TREES.pop(key, None)
+        return _hypothesis(test, session, budget, [], [], replayed=failures[0])[0]
+    _remember(key, path)
+    return result
 
-    failures = []
-    recording = None  # a list while the examples of a passing run are drawn
+
+def _walk(test, step, session, budget, path, failures):
+    """Call the worker on the examples a remembered run tried from ``step`` on, in one batch
+    along the likeliest outcomes, until this code answers otherwise (then the batch is stopped)
+    or the run ends; ``(step, state)`` as `_follow` says where that leaves the walk."""
+    plan, ahead = [], step
+    while ahead is not None and len(plan) < 256:
+        kind = ahead.likely()
+        plan.append((ahead, kind))
+        ahead = ahead.then[kind]
+    replies = session.calls(test.function, [s.case for s, _ in plan], budget)
+    try:
+        for (step, likely), reply in zip(plan, replies):
+            if step.expected is None:
+                step.expected = props.expected_for(test.function, step.case)
+            outcome = judge_reply(test.function, step.case, reply, step.expected)
+            outcome.from_property = True
+            kind = _kind(outcome, session)
+            path.append((step.case, kind, outcome))
+            if kind != "pass":
+                failures.append(outcome)
+            step.seen[kind] += 1
+            following, state = _follow(step, kind)
+            if kind != likely or state != "walk":
+                return following, state
+    finally:
+        replies.close()
+    return following, state
+
+
+def _follow(step, kind):
+    """``(next step, "walk")``, ``(None, "end")`` (the run ended there) or ``(None, "new")``."""
+    if kind not in step.then:
+        return None, "new"
+    following = step.then[kind]
+    return (following, "walk") if following is not None else (None, "end")
+
+
+def _result(failures, replayed):
+    # Hypothesis replays the minimal failing example last, so the last failure is the shrunk one.
+    # A function that fails only now and then (state kept between calls, np.empty left
+    # partly unfilled) may pass Hypothesis's second run: its replayed failure still counts.
+    return failures[-1] if failures else replayed or Outcome("passed")
+
+
+def _draw_passing_run(test):
+    """The examples Hypothesis draws for ``test`` when every one of them passes."""
+    drawn = []
+
+    def record(case):
+        drawn.append(case)
+
+    _hypothesis_test(test, record)()
+    return drawn
+
+
+# Hypothesis's derandomized seed is a digest of the property function's source, so editing the
+# judge would change every example drawn. The seed is pinned instead: the one the judge's
+# property function had before the engine change (issue 12), so grades stayed identical.
+PROPERTY_SEED = int("4422551499733301738177067294958029460692785257874242540441653719401054882537"
+                    "807847694546116805153203942254759082432")
+
+
+def _hypothesis_test(test, prop):
+    """``prop`` as the Hypothesis test of ``test``: its strategy, the grader's settings and seed."""
+    return seed(PROPERTY_SEED)(props.grader_settings(test.max_examples)(given(test.strategy)(prop)))
+
+
+def _hypothesis(test, session, budget, path, failures, replayed=None):
+    """Run Hypothesis on ``test``: ``(outcome, path)``, path the ``(case, kind, outcome)`` of
+    every example it tried. The first ``len(path)`` examples are answered from ``path`` (this
+    submission's own answers, already in ``failures``) instead of calling the worker again."""
+    known, path, failures = list(path), [], failures
 
     def prop(case):
-        if recording is not None:
-            recording.append(case)
-            return
-        outcome = check(test.function, case, session, budget)
-        if outcome.status == "passed":
-            return
-        outcome.from_property = True
-        failures.append(outcome)
-        if outcome.status in _STOP_TEST or session.worker is None:
-            raise _StopTest  # a dead worker costs a restart per example: keep this failure
-        raise _Failed(outcome.status)
-
-    # The same function (and so the same derandomized seed) draws the replayed examples.
-    hypothesis_test = props.grader_settings(test.max_examples)(given(test.strategy)(prop))
-    replayed = None  # the failing example the replay found, if any
-    if REPLAY:
-        key = (test.function, test.name)
-        if key not in _PASSING_RUNS:
-            recording = []
-            hypothesis_test()
-            _PASSING_RUNS[key] = [(case, props.expected_for(test.function, case)) for case in recording]
-            recording = None
-        for case, expected in _PASSING_RUNS[key]:
-            outcome = check(test.function, case, session, budget, expected)
-            if outcome.status == "passed":
-                continue
-            if outcome.status in _STOP_TEST or session.worker is None:
-                outcome.from_property = True  # Hypothesis would stop at this very example too
-                return outcome
-            outcome.from_property = True
-            replayed = outcome
-            break  # a plain failure: Hypothesis finds it again below, and shrinks it
+        if len(path) < len(known):
+            same, kind, outcome = known[len(path)]
+            if not _same_case(case, same):  # never expected: Hypothesis drew something else
+                raise _Diverged
         else:
-            return Outcome("passed")
+            outcome = check(test.function, case, session, budget)
+            outcome.from_property = True
+            kind = _kind(outcome, session)
+            if kind != "pass":
+                failures.append(outcome)
+        path.append((case, kind, outcome))
+        if kind == "stop":
+            raise _StopTest
+        if kind == "fail":
+            raise _Failed(outcome.status)
 
     try:
-        hypothesis_test()
+        _hypothesis_test(test, prop)()
     except _StopTest:
         pass
     except Exception:  # noqa: BLE001 - Hypothesis re-raises the shrunk failure; we recorded it
         if not failures:
             raise
-    # Hypothesis replays the minimal failing example last, so the last failure is the shrunk one.
-    # A function that fails only now and then (state kept between calls, np.empty left
-    # partly unfilled) may pass Hypothesis's second run: its replayed failure still counts.
-    return failures[-1] if failures else replayed or Outcome("passed")
+    return _result(failures, replayed), path
+
+
+class _Diverged(BaseException):
+    """Hypothesis drew an example other than the one remembered at this point (a bug)."""
+
+
+def _same_case(a, b):
+    """True when two cases are the same call (arrays bit for bit)."""
+    def same(x, y):
+        if isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
+            return isinstance(x, np.ndarray) and isinstance(y, np.ndarray) and props.same_bits(x, y)
+        if isinstance(x, (list, tuple)) or isinstance(y, (list, tuple)):
+            return (type(x) is type(y) and len(x) == len(y)
+                    and all(same(u, v) for u, v in zip(x, y)))
+        return type(x) is type(y) and x == y
+    return (same(a.args, b.args) and a.kwargs.keys() == b.kwargs.keys()
+            and all(same(a.kwargs[k], b.kwargs[k]) for k in a.kwargs))
+
+
+def _remember(key, path):
+    """Add a run's path to the tree of ``key`` (up to `MAX_STEPS` examples in all)."""
+    global _steps
+    if not path:
+        return
+    step = _RUN_TREES.get(key)
+    if step is None:
+        if _steps >= MAX_STEPS:
+            return
+        step = _RUN_TREES[key] = _Step(path[0][0])
+        _steps += 1
+    for number, (_, kind, _) in enumerate(path):
+        step.seen[kind] += 1
+        if number + 1 == len(path):
+            step.then.setdefault(kind, None)
+        elif step.then.get(kind) is None:
+            if _steps >= MAX_STEPS:
+                return
+            step.then[kind] = _Step(path[number + 1][0])
+            _steps += 1
+        step = step.then[kind]
 
 
 # ---------------------------------------------------------------- scoring

@@ -1,22 +1,31 @@
-"""Benchmark: grading time per submission, and the same correct submission under `otter run`.
+"""Benchmark: grading cost per submission and for a whole class, as ratios to the cost of
+starting Python with NumPy, measured side by side in one run.
 
-    python scripts/bench_grading.py [--week week08] [--n 20] [--no-otter]
+    python scripts/bench_grading.py [--kit DIR] [--baseline DIR] [--n 12] [--class-size 300] [--no-otter] [--no-class]
 
-1. Grades N submissions of the bundled corpus (tests/corpus/<week>/correct and buggy) with
-   `python -m autograder grade --jobs 1` and reports the mean seconds per submission
-   (the batch's wall time over N, so the one-off start-up is shared as in real use).
-2. Takes one correct submission in the lab's own notebook format (the lab's solution
-   notebook as `otter assign` writes it for the autograder), grades it alone with
-   `dlgrade grade --jobs 1`, and, when otter-grader is installed, with `otter run` against
-   an autograder zip built by `otter assign` + `otter generate` from the lab's sources in
-   solutions/ (or from a minimal master notebook if those are missing). Both timings are
-   taken in this run, on this machine, and printed with their ratio; dlgrade also grades
-   ten copies of that notebook as one batch (its per-submission cost in real use).
+The machine this runs on may be shared, so every number is printed next to the *floor*
+(the median wall time of ``python -c "import numpy"``, measured in the same run, before and
+after the rest) and as a ratio to it:
 
+1. **Per submission, one job** (week08 and week09): ``dlgrade grade --jobs 1`` on a batch of
+   ``N`` correct submissions (the corpus's correct files, copied round-robin) and on a batch
+   of one; the cost per submission after start-up is ``(T(N) - T(1)) / (N - 1)``. The same
+   for a mixed batch of the corpus (correct and buggy: failures are shrunk, which costs
+   more calls).
+2. **otter run**: the lab's solution notebook graded by ``otter run`` against an autograder
+   zip built from the lab's sources (``otter assign`` + ``otter generate``), and by
+   ``dlgrade grade`` alone; median of ``--repeat``.
+3. **A class**: ``--class-size`` week09 submissions (correct and buggy corpus files, round
+   robin, plus one whose conv2d never returns) graded with ``--jobs 2`` and ``--timeout
+   --class-timeout``; its wall time, and as a ratio to the floor.
+
+``--kit DIR`` grades with the kit in DIR (e.g. an older commit unpacked with ``git archive``),
+so that before and after can be compared in one run on the same machine state.
 Nothing is written outside a temporary folder.
 """
 import argparse
 import json
+import os
 import pathlib
 import shutil
 import statistics
@@ -27,71 +36,74 @@ import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "corpus"
+HANG = CORPUS / "week09" / "hostile" / "conv2d_infinite_loop.py"
 
 
-def timed(cmd, cwd=ROOT):
+def timed(cmd, cwd=ROOT, env=None):
     """Run ``cmd``; return (seconds, completed process)."""
     started = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, stdin=subprocess.DEVNULL, env=env)
     return time.perf_counter() - started, proc
 
 
-def dlgrade(week, out, *paths, jobs=1):
-    return [sys.executable, "-m", "autograder", "grade", "--assignment", week, "--out", str(out),
-            "--jobs", str(jobs), "--force", *map(str, paths)]
+def floor(repeat=7):
+    """Median wall seconds of starting the interpreter and importing NumPy."""
+    times = []
+    for _ in range(repeat):
+        seconds, proc = timed([sys.executable, "-c", "import numpy"])
+        if proc.returncode != 0:
+            raise SystemExit(f"python -c 'import numpy' failed: {proc.stderr[-500:]}")
+        times.append(seconds)
+    return statistics.median(times)
 
 
-def corpus_batch(week, n, tmp):
-    """Copy the first ``n`` corpus submissions of ``week`` (correct first) into a folder."""
-    files = [p for kind in ("correct", "buggy") for p in sorted((CORPUS / week / kind).iterdir())
-             if p.suffix in (".py", ".ipynb")][:n]
-    folder = tmp / "batch"
-    folder.mkdir()
-    for path in files:
-        shutil.copy(path, folder / path.name)
-    return folder, len(files)
+class Kit:
+    """The kit that grades: this checkout, or another one given with --kit."""
+
+    def __init__(self, root):
+        self.root = pathlib.Path(root).resolve()
+        self.env = dict(os.environ, PYTHONPATH=str(self.root))
+
+    def grade(self, week, out, *paths, jobs=1, timeout=None):
+        cmd = [sys.executable, "-m", "autograder", "grade", "--assignment", week, "--out", str(out),
+               "--jobs", str(jobs), "--force"]
+        if timeout is not None:
+            cmd += ["--timeout", str(timeout)]
+        seconds, proc = timed(cmd + [str(p) for p in paths], cwd=self.root, env=self.env)
+        if proc.returncode != 0:
+            raise SystemExit(f"dlgrade grade failed:\n{proc.stderr[-2000:]}")
+        return seconds
+
+
+def corpus_files(week, kinds):
+    return [p for kind in kinds for p in sorted((CORPUS / week / kind).iterdir())
+            if p.suffix in (".py", ".ipynb")]
+
+
+def copies(files, n, folder):
+    """``n`` submissions in ``folder``, taken round-robin from ``files``."""
+    folder.mkdir(parents=True)
+    for i in range(n):
+        source = files[i % len(files)]
+        shutil.copy(source, folder / f"s{i:03d}_{source.stem}{source.suffix}")
+    return folder
+
+
+def per_submission(kit, week, kinds, n, tmp):
+    """(seconds per submission after start-up, seconds of a batch of one)."""
+    files = corpus_files(week, kinds)
+    tag = "-".join(kinds)
+    one = kit.grade(week, tmp / f"out-{week}-{tag}-1", copies(files, 1, tmp / f"in-{week}-{tag}-1"))
+    many = kit.grade(week, tmp / f"out-{week}-{tag}-n", copies(files, n, tmp / f"in-{week}-{tag}-n"))
+    return (many - one) / (n - 1), one
 
 
 # --------------------------------------------------------------------- otter's side
 
-MINIMAL_MASTER = [  # used only when the lab sources in solutions/ cannot be assigned
-    ("raw", "# ASSIGNMENT CONFIG\nname: week08\ninit_cell: true\ncheck_all_cell: false\n"
-            "export_cell: false\ngenerate: false\nrun_tests: false\ntests:\n  files: true\n  ok_format: false"),
-    ("code", "import numpy as np"),
-    ("raw", "# BEGIN QUESTION\nname: relu"), ("raw", "# BEGIN SOLUTION"),
-    ("code", "def relu(x):\n    return np.maximum(x, 0)"), ("raw", "# END SOLUTION"), ("raw", "# BEGIN TESTS"),
-    ("code", "def test_relu(relu):\n    import numpy as np\n    assert np.allclose(relu(np.array([-1.0, 2.0])), [0, 2])"),
-    ("raw", "# END TESTS"), ("raw", "# END QUESTION"),
-    ("raw", "# BEGIN QUESTION\nname: dense"), ("raw", "# BEGIN SOLUTION"),
-    ("code", "def dense(x, kernel, bias=None):\n    out = x @ kernel\n    return out if bias is None else out + bias"),
-    ("raw", "# END SOLUTION"), ("raw", "# BEGIN TESTS"),
-    ("code", "def test_dense(dense):\n    import numpy as np\n    assert np.allclose(dense(np.ones((1, 2)), np.ones((2, 3)), np.ones(3)), 3)"),
-    ("raw", "# END TESTS"), ("raw", "# END QUESTION"),
-    ("raw", "# BEGIN QUESTION\nname: softmax"), ("raw", "# BEGIN SOLUTION"),
-    ("code", "def softmax(x):\n    e = np.exp(x - x.max(axis=-1, keepdims=True))\n    return e / e.sum(axis=-1, keepdims=True)"),
-    ("raw", "# END SOLUTION"), ("raw", "# BEGIN TESTS"),
-    ("code", "def test_softmax(softmax):\n    import numpy as np\n    assert np.allclose(softmax(np.array([[1000.0, 0.0]])), [[1, 0]])"),
-    ("raw", "# END TESTS"), ("raw", "# END QUESTION"),
-]
-
-
 def assign(week, tmp):
     """``otter assign`` output for ``week`` (folder with autograder/ and student/)."""
-    try:
-        from autograder.labs.build import assign_lab
-        return assign_lab(week, ROOT / "solutions", tmp / "assign"), "the lab's solutions/ sources"
-    except Exception as exc:  # the lab sources are missing or otter could not assign them
-        if week != "week08":
-            raise SystemExit(f"cannot assign {week} with otter: {exc}")
-        import nbformat
-        from nbformat.v4 import new_code_cell, new_notebook, new_raw_cell
-        master = tmp / "master" / "week08.ipynb"
-        master.parent.mkdir()
-        cells = [new_raw_cell(s) if kind == "raw" else new_code_cell(s) for kind, s in MINIMAL_MASTER]
-        nbformat.write(new_notebook(cells=cells), master)
-        from otter.assign import main as otter_assign
-        otter_assign(str(master), str(tmp / "assign"), no_pdfs=True, no_run_tests=True)
-        return tmp / "assign", f"a minimal master notebook ({exc.__class__.__name__} with solutions/)"
+    from autograder.labs.build import assign_lab
+    return assign_lab(week, ROOT / "solutions", tmp / "assign")
 
 
 def otter_zip(dist, tmp):
@@ -101,82 +113,97 @@ def otter_zip(dist, tmp):
     zip_path = tmp / "autograder.zip"
     cmd = [str(pathlib.Path(sys.executable).with_name("otter")), "generate", "-t", "tests",
            "-o", str(zip_path), *support]
-    seconds, proc = timed(cmd, cwd=source)
+    _, proc = timed(cmd, cwd=source)
     if proc.returncode != 0 or not zip_path.exists():
         raise RuntimeError(f"otter generate failed: {proc.stderr[-500:]}")
     return zip_path
 
 
+def otter_vs_dlgrade(kit, week, repeat, tmp):
+    """(otter run seconds, dlgrade grade seconds) for the same solution notebook, medians."""
+    dist = assign(week, tmp)
+    zip_path = otter_zip(dist, tmp)
+    notebook = tmp / "same" / f"{week}.ipynb"
+    notebook.parent.mkdir()
+    shutil.copy(dist / "autograder" / f"{week}.ipynb", notebook)
+    ours, theirs = [], []
+    for i in range(repeat):
+        ours.append(kit.grade(week, tmp / f"out-one-{i}", notebook))
+        result = json.loads((tmp / f"out-one-{i}" / f"{week}.json").read_text())
+        if result["score"] != result["extra_data"]["max_score"]:
+            raise SystemExit(f"the solution notebook scored {result['score']} with dlgrade")
+        out = tmp / f"otter-{i}"
+        out.mkdir()
+        seconds, proc = timed([str(pathlib.Path(sys.executable).with_name("otter")), "run", "-a",
+                               str(zip_path), "-o", str(out), str(notebook)])
+        if proc.returncode != 0 or not (out / "results.json").exists():
+            raise SystemExit(f"otter run failed: {proc.stderr[-800:]}")
+        theirs.append(seconds)
+    return statistics.median(theirs), statistics.median(ours)
+
+
+def a_class(kit, size, timeout, tmp):
+    """Wall seconds of grading ``size`` week09 submissions (one hangs) with --jobs 2."""
+    files = corpus_files("week09", ("correct", "buggy"))
+    folder = copies(files, size - 1, tmp / "class")
+    shutil.copy(HANG, folder / "s999_hang.py")
+    seconds = kit.grade("week09", tmp / "out-class", folder, jobs=2, timeout=timeout)
+    results = list((tmp / "out-class").glob("*.json"))
+    if len(results) != size:
+        raise SystemExit(f"the class run wrote {len(results)} results for {size} submissions")
+    return seconds
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--week", default="week08", choices=("week08", "week09"))
-    parser.add_argument("--n", type=int, default=20, help="corpus submissions to time (default 20)")
-    parser.add_argument("--repeat", type=int, default=3, help="timings of the single submission (median)")
-    parser.add_argument("--copies", type=int, default=10, help="copies of the correct notebook graded as a batch")
+    parser.add_argument("--kit", type=pathlib.Path, default=ROOT, help="the kit that grades (default: this one)")
+    parser.add_argument("--n", type=int, default=12, help="submissions per one-job batch (default 12)")
+    parser.add_argument("--repeat", type=int, default=3, help="timings of the single notebook (median)")
+    parser.add_argument("--class-size", type=int, default=300, help="submissions in the class (default 300)")
+    parser.add_argument("--class-timeout", type=float, default=60.0,
+                        help="--timeout for the class run (default 60, dlgrade's default)")
     parser.add_argument("--no-otter", action="store_true", help="skip the otter-grader comparison")
+    parser.add_argument("--no-class", action="store_true", help="skip the class run")
+    parser.add_argument("--baseline", type=pathlib.Path, default=None,
+                        help="another kit (e.g. the commit before a change, unpacked with git archive): its "
+                             "per-submission rows are measured in the same run, interleaved with --kit's")
     args = parser.parse_args()
-
+    kits = [("", Kit(args.kit))] + ([("baseline: ", Kit(args.baseline))] if args.baseline else [])
+    kit = kits[0][1]
+    load = os.getloadavg()[0]
+    print(f"kit: {kit.root}" + (f"; baseline: {args.baseline}" if args.baseline else "")
+          + f"; {os.cpu_count()} cores, load average {load:.2f} at the start")
+    floors = [floor()]
+    rows = []  # (what, seconds)
     with tempfile.TemporaryDirectory(prefix="dlgrade-bench-") as name:
         tmp = pathlib.Path(name)
-        folder, n = corpus_batch(args.week, args.n, tmp)
-        seconds, proc = timed(dlgrade(args.week, tmp / "out-batch", folder))
-        if proc.returncode != 0:
-            raise SystemExit(f"dlgrade grade failed:\n{proc.stderr[-2000:]}")
-        per_submission = seconds / n
-        print(f"dlgrade grade --jobs 1, {n} corpus submissions of {args.week}: {seconds:.1f} s, "
-              f"{per_submission:.2f} s per submission")
-
-        if args.no_otter:
-            return 0
-        try:
-            import otter  # noqa: F401
-        except ImportError:
-            print("otter-grader is not installed: no comparison (pip install 'dlgrade[grading]')")
-            return 0
-        dist, origin = assign(args.week, tmp)
-        zip_path = otter_zip(dist, tmp)
-        # The same correct submission for both: the lab notebook with its solutions filled in.
-        notebook = tmp / "same" / f"{args.week}.ipynb"
-        notebook.parent.mkdir()
-        shutil.copy(dist / "autograder" / f"{args.week}.ipynb", notebook)
-
-        ours, theirs = [], []
-        for i in range(args.repeat):
-            s, proc = timed(dlgrade(args.week, tmp / f"out-one-{i}", notebook))
-            result = json.loads((tmp / f"out-one-{i}" / f"{args.week}.json").read_text())
-            ours.append(s)
-            out = tmp / f"otter-{i}"
-            out.mkdir()
-            cmd = [str(pathlib.Path(sys.executable).with_name("otter")), "run", "-a", str(zip_path),
-                   "-o", str(out), str(notebook)]
-            s, proc = timed(cmd)
-            if proc.returncode != 0 or not (out / "results.json").exists():
-                print(f"otter run failed: {proc.stderr[-800:]}")
-                return 1
-            otter_result = json.loads((out / "results.json").read_text())
-            theirs.append(s)
-        # The same notebook as a class of identical submissions: dlgrade's per-submission cost
-        # for exactly what otter ran, with the one-off start-up shared as in a real batch.
-        copies = tmp / "copies"
-        copies.mkdir()
-        for i in range(args.copies):
-            shutil.copy(notebook, copies / f"student{i:02d}.ipynb")
-        s, proc = timed(dlgrade(args.week, tmp / "out-copies", copies))
-        same_batch = s / args.copies
-        ours_s, theirs_s = statistics.median(ours), statistics.median(theirs)
-        otter_score = sum(t.get("score") or 0 for t in otter_result["tests"])
-        otter_max = sum(t.get("max_score") or 0 for t in otter_result["tests"])
-        print(f"same correct submission ({args.week} solution notebook; otter zip from {origin}), "
-              f"median of {args.repeat}:")
-        print(f"  dlgrade grade (one submission, whole command): {ours_s:.2f} s, "
-              f"score {result['score']:g}/{result['extra_data']['max_score']:g}, "
-              f"{len(result['tests'])} tests, isolation {result['extra_data']['isolation']}")
-        print(f"  otter run:                                     {theirs_s:.2f} s, "
-              f"score {otter_score:g}/{otter_max:g}, no isolation")
-        print(f"  dlgrade grade, {args.copies} copies of it in one batch (--jobs 1): {same_batch:.2f} s per submission")
-        print(f"  ratio otter run / dlgrade (one submission):      {theirs_s / ours_s:.1f}x")
-        print(f"  ratio otter run / dlgrade (same one, in a batch): {theirs_s / same_batch:.1f}x")
-        print(f"  ratio otter run / dlgrade (corpus batch mean):    {theirs_s / per_submission:.1f}x")
+        for week in ("week08", "week09"):
+            for tag, each in kits:
+                where = tmp / f"{tag.strip(': ') or 'kit'}"
+                where.mkdir(exist_ok=True)
+                seconds, one = per_submission(each, week, ("correct",), args.n, where)
+                rows.append((f"{tag}{week}, --jobs 1, per correct submission after start-up", seconds))
+                rows.append((f"{tag}{week}, --jobs 1, a batch of one correct submission (start-up included)", one))
+                seconds, _ = per_submission(each, week, ("correct", "buggy"), args.n, where)
+                rows.append((f"{tag}{week}, --jobs 1, per corpus submission (correct and buggy)", seconds))
+        if not args.no_otter:
+            try:
+                otter, ours = otter_vs_dlgrade(kit, "week09", args.repeat, tmp)
+                rows.append(("week09 solution notebook alone: otter run", otter))
+                rows.append(("week09 solution notebook alone: dlgrade grade", ours))
+            except (ImportError, RuntimeError) as exc:
+                print(f"no otter comparison: {exc}")
+        if not args.no_class:
+            seconds = a_class(kit, args.class_size, args.class_timeout, tmp)
+            rows.append((f"a class of {args.class_size} week09 submissions (one hangs), --jobs 2, "
+                         f"--timeout {args.class_timeout:g}: wall time", seconds))
+    floors.append(floor())
+    base = statistics.mean(floors)
+    print(f"floor (python -c 'import numpy', median of 7, before/after): "
+          f"{floors[0]:.3f} / {floors[1]:.3f} s; load average {os.getloadavg()[0]:.2f} at the end")
+    width = max(len(what) for what, _ in rows)
+    for what, seconds in rows:
+        print(f"  {what:<{width}}  {seconds:8.2f} s  {seconds / base:7.1f}x floor")
     return 0
 
 

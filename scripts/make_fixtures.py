@@ -26,7 +26,11 @@ from pathlib import Path
 
 os.environ.setdefault("KERAS_HOME", "/tmp/keras-home")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # plain float32 kernels: reruns give the same files
+# The one place fixture generation configures the oracle, before TensorFlow is imported: oneDNN
+# off. Its default CPU kernels give wrong conv2d values when the output is one column wide and
+# the column stride is above 1 (TF 2.21, see tests/test_keras_parity.py), and plain float32
+# kernels make reruns give the same files. Set, not defaulted: a shell must not turn it on.
+os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"
 
 import numpy as np  # noqa: E402
 
@@ -171,6 +175,15 @@ def week09(rng):
               strides=(1, 2))
     conv_case(w, rng, "a 5x5 kernel as large as the image, 'same'", f32(rng, 1, 5, 5, 2),
               f32(rng, 5, 5, 2, 1), f32(rng, 1), padding="same")
+    # One output column with a column stride above 1, where oneDNN's conv2d is wrong (issue 12).
+    # Their own generator, so every other fixture keeps its values.
+    extra = np.random.default_rng(20261130)
+    conv_case(w, extra, "one output column: strides (1, 3), 'valid', a 4x3 image and a 1x2 kernel",
+              f32(extra, 2, 4, 3, 1), f32(extra, 1, 2, 1, 1), strides=(1, 3))
+    conv_case(w, extra, "one output column: stride 2, 'same', a 5x2 image", f32(extra, 1, 5, 2, 2),
+              f32(extra, 2, 2, 2, 3), f32(extra, 3), strides=2, padding="same")
+    conv_case(w, extra, "one output column: strides (2, 3), 'valid', 3 channels in", f32(extra, 2, 6, 4, 3),
+              f32(extra, 3, 3, 3, 2), f32(extra, 2), strides=(2, 3))
 
     # The lecture's feature map (computed, see CONTRACT section 5), pooled 2x2 / stride 2 "same".
     feature_map = np.array([[0, 1, 0, 0, 0], [0, 1, 1, 1, 0], [1, 0, 0, 2, 1],

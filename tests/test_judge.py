@@ -259,6 +259,17 @@ class FakeWorker:
                                                    "expected a NumPy array", seconds=seconds)
         return FakeReply("ok", value.copy(), _arrays((*args, *kwargs.values()), []), "", seconds)
 
+    def call_batch(self, name, calls, timeout=60.0):
+        """The sandbox Worker's batch: a reply per call, none after one that ended the worker."""
+        if not self.alive:
+            raise FakeWorkerError("the worker is not running")
+        for args, kwargs in calls:
+            reply = self.call(name, args, kwargs, timeout)
+            timeout -= reply.seconds
+            yield reply
+            if not self.alive:
+                return
+
     def close(self):
         self.alive = False
 

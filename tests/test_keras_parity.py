@@ -40,7 +40,7 @@ except ImportError:  # pragma: no cover - only without the [dev] extra
 
 # ~2-10 ms per example (one Keras layer built and called eagerly); cnn_forward ~25 ms (a model).
 EXAMPLES = {"relu": 400, "softmax": 400, "flatten": 400, "dense": 500,
-            "conv2d": 600, "max_pool2d": 500, "avg_pool2d": 500, "cnn_forward": 250}
+            "conv2d": 600, "conv2d_one_column": 150, "max_pool2d": 500, "avg_pool2d": 500, "cnn_forward": 250}
 KINDS = ("normal", "integers", "negative", "large", "extreme")
 DTYPES = ("float32", "float64", "int64")
 
@@ -223,6 +223,20 @@ def conv_cases(draw):
                     draw(st.sampled_from(KINDS)), draw(st.integers(0, 2**32 - 1)))
 
 
+@st.composite
+def one_column_conv_cases(draw):
+    """Outputs one column wide with a column stride above 1 (oneDNN's wrong corner, see below)."""
+    padding = draw(st.sampled_from(["valid", "same"]))
+    kh, kw = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    strides = (draw(st.integers(1, 3)), draw(st.integers(2, 3)))
+    h = draw(st.integers(kh if padding == "valid" else 1, 10))
+    # 'valid': floor((W - KW) / sw) + 1 == 1; 'same': ceil(W / sw) == 1
+    w = draw(st.integers(kw, kw + strides[1] - 1) if padding == "valid" else st.integers(1, strides[1]))
+    return ConvCase(draw(st.integers(1, 3)), h, w, draw(st.integers(1, 5)), draw(st.integers(1, 5)),
+                    (kh, kw), strides, padding, draw(st.booleans()), draw(st.sampled_from(DTYPES)),
+                    draw(st.sampled_from(KINDS)), draw(st.integers(0, 2**32 - 1)))
+
+
 @dataclasses.dataclass(frozen=True)
 class PoolCase:
     n: int
@@ -343,6 +357,10 @@ def _conv_example(h, w, kernel, strides, padding="same", dtype="float32", kind="
 @_conv_example(5, 5, (2, 2), 1, kind="integers")  # stride 1, even kernel: pad (0, 1)
 @_conv_example(7, 7, (3, 3), 1, padding="valid", dtype="int64", kind="integers")
 def test_conv2d(case):
+    _conv2d_parity(case)
+
+
+def _conv2d_parity(case):
     x, kernel, bias = case.arrays()
     layer = keras.layers.Conv2D(case.c_out, case.kernel, strides=case.strides, padding=case.padding,
                                 use_bias=bias is not None, dtype="float32")
@@ -351,6 +369,20 @@ def test_conv2d(case):
     kwargs = {"strides": case.strides, "padding": case.padding}
     note_padding(case, case.kernel, case.strides)
     check("conv2d", run_keras(layer, x), [x, kernel, bias], kwargs, case)
+
+
+@settings(parent=parity("conv2d"), max_examples=EXAMPLES["conv2d_one_column"])
+@given(one_column_conv_cases())
+@_conv_example(4, 3, (1, 2), (1, 3), padding="valid")     # issue 12's example
+@_conv_example(5, 2, (2, 2), (1, 2))
+@_conv_example(6, 4, (3, 3), (2, 3), padding="valid", dtype="float64")
+@_conv_example(3, 3, (2, 1), 3, kind="integers")
+def test_conv2d_one_output_column(case):
+    """The corner where TensorFlow's default oneDNN conv2d is wrong: the oracle (oneDNN off,
+    conftest.py) and the reference must agree there too."""
+    kw, sw = case.kernel[1], _pair(case.strides)[1]
+    assert sw > 1 and ((case.w - kw) // sw + 1 if case.padding == "valid" else -(-case.w // sw)) == 1
+    _conv2d_parity(case)
 
 
 def _pool_example(h, w, pool_size, strides, padding="same", kind="negative", dtype="float32", seed=0):
@@ -568,3 +600,47 @@ def test_committed_fixture_is_what_keras_computes(function, case):
     kwargs = {k: f32_as_f64(v) if isinstance(v, np.ndarray) else v for k, v in case.kwargs.items()}
     assert_close(got, case.expected, magnitude(function, *truth_args, **kwargs),
                  f"{function} fixture {case.label!r}: live Keras vs the committed expected output")
+
+
+# --- the oracle's own defect --------------------------------------------------------------
+
+ONEDNN_EXAMPLE = """
+import json, sys
+import numpy as np
+import tensorflow as tf
+rng = np.random.default_rng(0)
+x = rng.standard_normal((2, 4, 3, 1)).astype(np.float32)
+kernel = rng.standard_normal((1, 2, 1, 1)).astype(np.float32)
+out = tf.nn.conv2d(x, kernel, strides=(1, 3), padding="VALID").numpy()
+json.dump({"x": x.tolist(), "kernel": kernel.tolist(), "out": out.tolist(), "tf": tf.__version__}, sys.stdout)
+"""
+
+
+def test_the_oracle_runs_with_onednn_off():
+    """conftest.py turns oneDNN off for every test, before TensorFlow is imported."""
+    assert os.environ.get("TF_ENABLE_ONEDNN_OPTS") == "0"
+
+
+def test_onednn_conv2d_defect_is_still_there():
+    """TensorFlow 2.21's default oneDNN path computes conv2d wrongly when the output is one
+    column wide and the column stride is above 1 (issue 12's example: x (2, 4, 3, 1), a (1, 2)
+    kernel, strides (1, 3), 'valid'). Run with oneDNN on, in a subprocess (the only place a test
+    does so), it must still disagree with the reference; the parity tests and the fixtures run
+    with oneDNN off, and the student README tells students to set TF_ENABLE_ONEDNN_OPTS=0."""
+    import json
+    import subprocess
+    import sys
+
+    env = dict(os.environ, TF_ENABLE_ONEDNN_OPTS="1", TF_CPP_MIN_LOG_LEVEL="3")
+    run = subprocess.run([sys.executable, "-c", ONEDNN_EXAMPLE], env=env, capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    data = json.loads(run.stdout)
+    x, kernel = np.array(data["x"], np.float32), np.array(data["kernel"], np.float32)
+    expected = reference.conv2d(f32_as_f64(x), f32_as_f64(kernel), strides=(1, 3))
+    got = np.array(data["out"], np.float32)
+    scale = magnitude("conv2d", f32_as_f64(x), f32_as_f64(kernel), strides=(1, 3))
+    assert got.shape == expected.shape == (2, 4, 1, 1)
+    assert not allclose(got, expected, scale), (
+        f"TensorFlow {data['tf']} with oneDNN on now computes this conv2d right: the defect is "
+        "fixed, so this test and the README's TF_ENABLE_ONEDNN_OPTS=0 note for students can go")

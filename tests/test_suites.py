@@ -33,6 +33,9 @@ class RecordingSession:
         return SimpleNamespace(status="ok", message="", value=value, inputs_after=properties.arrays_in(case),
                                seconds=0.0)
 
+    def calls(self, function, cases, budget):
+        return (self.call(function, case, budget) for case in cases)
+
 
 def collect(test):
     """Every case a property test generates, exactly as the judge runs it (same property, settings)."""
@@ -221,6 +224,8 @@ def test_grading_writes_no_hypothesis_folder(tmp_path):
         "        value, _ = properties.expected_for(function, case)\n"
         "        return SimpleNamespace(status='ok', message='', value=value, seconds=0.0,\n"
         "                               inputs_after=properties.arrays_in(case))\n"
+        "    def calls(self, function, cases, budget):\n"
+        "        return (self.call(function, case, budget) for case in cases)\n"
         "test = suites.load('week09').tests[1]\n"
         "assert judge.run_test(test, Session(), judge._Budget(60.0)).status == 'passed'\n"
     )

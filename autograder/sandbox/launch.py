@@ -596,49 +596,159 @@ class Worker:
             args, kwargs: plain data (numeric arrays, numbers, str, None, lists/tuples).
             timeout: wall seconds to wait; past it the worker is killed ("timed out").
         """
+        batch = self.call_batch(name, [(args, kwargs)], timeout)
+        try:
+            return next(batch)
+        finally:
+            batch.close()
+
+    def call_batch(self, name, calls, timeout=60.0):
+        """Run `name(*args, **kwargs)` for each ``(args, kwargs)`` of `calls`, in order, in one
+        round trip; yield a `Reply` per call as it arrives.
+
+        The calls travel in one frame (or a few, if they exceed the frame caps) and the worker
+        answers each as soon as it is done, so the judge checks one answer while the worker
+        computes the next. ``Reply.seconds`` is the time spent waiting for that answer (the
+        judge's own work between answers is not counted), and `timeout` bounds the sum: the
+        call that is running when it is used up is "timed out". After a reply that ended the
+        worker ("timed out", "crashed" by a dead process, "bad output" from a broken stream;
+        then ``alive`` is False) nothing more is yielded. Closing the generator early (the
+        caller has seen what it needs) stops the worker's batch between two calls; a worker
+        that does not stop within `STOP_GRACE` seconds is killed.
+
+        Raises:
+            WorkerError: the worker is not running, or an argument is not plain data.
+        """
         if not self.alive:
             raise WorkerError("the worker is not running (start a fresh Worker)")
-        caps = self.limits.caps(64 << 20)
-        arrays = []
+        chunks = self._encode_calls(name, calls)
+        left = float("inf") if timeout is None else float(timeout)
+        pending = False  # a chunk was sent and its "done" not read yet
         try:
-            enc_args = protocol.encode_value(list(args), arrays, caps)
-            enc_kwargs = [[str(k), protocol.encode_value(v, arrays, caps)] for k, v in (kwargs or {}).items()]
-        except protocol.ProtocolError as exc:
-            raise WorkerError(f"cannot send these arguments: {exc}") from None
-        start = time.monotonic()
-        deadline = start + timeout if timeout is not None else None
-        reply = self._call(name, enc_args, enc_kwargs, arrays, deadline, timeout)
-        reply.seconds = time.monotonic() - start
-        return reply
+            for header, arrays, count in chunks:
+                started = time.monotonic()
+                try:
+                    sent = self._send(header, arrays, _deadline(started, left))
+                except OSError:
+                    yield self._ended(Reply("crashed", message=self._death(f"while running {name}")))
+                    return
+                if not sent:
+                    self._kill()
+                    yield self._ended(Reply("timed out", message=f"took longer than {left:g} s"))
+                    return
+                pending = True
+                for index in range(count):
+                    first, end = header["calls"][index]["arrays"]
+                    reply = self._result(name, index, end - first, started, left)
+                    left -= reply.seconds
+                    if index == count - 1 and self.alive:
+                        self._done(_deadline(time.monotonic(), left + self.STOP_GRACE))
+                        pending = False
+                    yield reply
+                    if not self.alive:
+                        pending = False
+                        return
+                    started = time.monotonic()
+        finally:
+            if pending and self.alive:
+                self._stop()
 
-    def _call(self, name, enc_args, enc_kwargs, arrays, deadline, timeout):
+    STOP_GRACE = 1.0  # seconds a worker may take to finish the call it is in when a batch is stopped
+
+    def _encode_calls(self, name, calls):
+        """``[(header, arrays, count)]``: the calls split into frames within the caps."""
+        caps = self.limits.caps(64 << 20)
+        chunks, specs, arrays, size = [], [], [], 0
+        for args, kwargs in calls:
+            mine = []
+            try:
+                enc_args = protocol.encode_value(list(args), mine, caps)
+                enc_kwargs = [[str(k), protocol.encode_value(v, mine, caps)] for k, v in (kwargs or {}).items()]
+            except protocol.ProtocolError as exc:
+                raise WorkerError(f"cannot send these arguments: {exc}") from None
+            nbytes = sum(a.nbytes for a in mine)
+            if specs and (len(arrays) + len(mine) > caps.arrays or size + nbytes > caps.total_bytes // 2):
+                chunks.append(self._chunk(name, specs, arrays))
+                specs, arrays, size = [], [], 0
+            shift = len(arrays)
+            specs.append({"args": _shift(enc_args, shift), "kwargs": _shift(enc_kwargs, shift),
+                          "arrays": [shift, shift + len(mine)]})
+            arrays += mine
+            size += nbytes
+        if specs:
+            chunks.append(self._chunk(name, specs, arrays))
+        return chunks
+
+    @staticmethod
+    def _chunk(name, specs, arrays):
+        return {"op": "call", "name": name, "calls": specs}, arrays, len(specs)
+
+    def _result(self, name, index, n_inputs, started, left):
+        """The reply to call `index` of the batch in flight (waiting at most `left` seconds)."""
         during = f"while running {name}"
-        try:
-            sent = self._send({"op": "call", "name": name, "args": enc_args, "kwargs": enc_kwargs},
-                              arrays, deadline)
-        except OSError:
-            return Reply("crashed", message=self._death(during))
-        got = self._read(deadline) if sent else "timeout"
+        got = self._read(_deadline(started, left))
+        seconds = time.monotonic() - started
         if got == "timeout":
             self._kill()
-            return Reply("timed out", message=f"took longer than {timeout:g} s")
+            return self._ended(Reply("timed out", message=f"took longer than {left:g} s", seconds=seconds))
         if got == "eof":
-            return Reply("crashed", message=self._death(during))
+            return self._ended(Reply("crashed", message=self._death(during), seconds=seconds))
         if got == "garbage":
             self._kill()
-            return Reply("bad output", message=f"the worker sent an invalid reply ({self._garbage})")
+            return self._ended(Reply("bad output", seconds=seconds,
+                                     message=f"the worker sent an invalid reply ({self._garbage})"))
         header, blobs = got
         status = header.get("status")
         has_value = header.get("has_value") is True
-        if (header.get("op") != "result" or status not in STATUSES
-                or len(blobs) != len(arrays) + has_value or has_value != (status == "ok")):
+        if (header.get("op") != "result" or header.get("index") != index or status not in STATUSES
+                or len(blobs) != n_inputs + has_value or has_value != (status == "ok")):
             self._kill()
-            return Reply("bad output", message="the worker sent an invalid reply")
-        value = blobs[0] if has_value else None
-        inputs_after = blobs[has_value:]
-        return Reply(status, value=value, inputs_after=inputs_after,
+            return self._ended(Reply("bad output", message="the worker sent an invalid reply", seconds=seconds))
+        return Reply(status, value=blobs[0] if has_value else None, inputs_after=blobs[has_value:],
                      message=" ".join(str(header.get("message", "")).split())[:500],
-                     stdout=str(header.get("stdout", ""))[:1 << 20])
+                     stdout=str(header.get("stdout", ""))[:1 << 20], seconds=seconds)
+
+    def _ended(self, reply):
+        self.alive = False
+        return reply
+
+    def _done(self, deadline):
+        """Read the "done" frame that closes a batch; a worker that does not send it is killed."""
+        got = self._read(deadline)
+        if not (isinstance(got, tuple) and got[0].get("op") == "done"):
+            self._kill()
+
+    def _stop(self):
+        """Stop the batch in flight: the worker ends it after its current call; drop its answers."""
+        deadline = time.monotonic() + self.STOP_GRACE
+        try:
+            self._send({"op": "stop"}, [], deadline)
+        except OSError:
+            self._kill()
+            return
+        while True:
+            got = self._read(deadline)
+            if not isinstance(got, tuple) or got[0].get("op") not in ("result", "done"):
+                self._kill()  # still busy (or broken): a fresh worker is cheaper than waiting
+                return
+            if got[0]["op"] == "done":
+                return
+
+
+def _deadline(start, left):
+    """`start` + `left` seconds (None: no deadline)."""
+    return None if left == float("inf") else start + max(left, 0.0)
+
+
+def _shift(tree, by):
+    """An argument tree with its array indices moved by `by` (a call's place in its frame)."""
+    if isinstance(tree, list):
+        return [_shift(v, by) for v in tree]
+    if isinstance(tree, dict):
+        if tree.get("$") == "a":
+            return {"$": "a", "i": tree["i"] + by}
+        return {"$": tree["$"], "v": _shift(tree["v"], by)}
+    return tree
 
 
 # ------------------------------------------------------------------ levels

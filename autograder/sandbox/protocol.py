@@ -6,17 +6,19 @@ imports only NumPy and the standard library.
 
 A frame is::
 
-    b"DLG1" | uint32 big-endian header length | JSON header | blob 1 | blob 2 | ...
+    b"DLG2" | uint32 big-endian header length | JSON header | array data
 
-The header lists the byte length of each blob under ``"blobs"``; every blob is one
-array in ``.npy`` format (written by `numpy.lib.format`, read back here with our own
-checks and never with pickle). Arguments travel as a small JSON tree in which
-arrays are referenced by index (``{"$": "a", "i": 0}``) and tuples are tagged
-(``{"$": "t", "v": [...]}``), so only plain data (numbers, strings, None, lists,
-tuples, numeric arrays) can cross.
+The header is a JSON object; its ``"arrays"`` entry describes the data that follows as
+``[[dtype name, shape], ...]``: each array's raw bytes in C order and native byte order,
+back to back. The dtype comes from an allow-list of plain numbers (`DTYPES`), and the
+shape, the byte count and the frame size are checked against the `Caps` before a single
+data byte is read or allocated, so a forged header (say shape ``(0, 2**62)``) is refused
+as a ``ProtocolError`` and never reaches NumPy. Arguments travel as a small JSON tree in
+which arrays are referenced by index (``{"$": "a", "i": 0}``) and tuples are tagged
+(``{"$": "t", "v": [...]}``), so only plain data (numbers, strings, None, lists, tuples,
+numeric arrays) can cross.
 """
 
-import io
 import json
 import os
 import select
@@ -25,12 +27,17 @@ import time
 
 import numpy as np
 
-MAGIC = b"DLG1"
+MAGIC = b"DLG2"
 _PREFIX = struct.Struct(">4sI")
+MAX_NDIM = 32
 
 # Only plain numbers cross: bool, signed/unsigned int, float (no complex, object,
-# strings, datetimes, structured or sub-array dtypes).
+# strings, datetimes, structured or sub-array dtypes), always in native byte order.
 NUMERIC_KINDS = "biuf"
+DTYPES = {dt.name: dt for dt in map(np.dtype, (
+    np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64,
+    np.float16, np.float32, np.float64, np.longdouble))}
+_NAMES = {dt: name for name, dt in DTYPES.items()}  # (dtype.name is slow to compute)
 
 
 class ProtocolError(Exception):
@@ -43,13 +50,13 @@ class Caps:
     Args:
         header_bytes: largest JSON header accepted.
         array_bytes: largest single array (data bytes).
-        array_elements: most elements in a single array.
-        total_bytes: largest frame (header + all blobs).
+        array_elements: most elements in a single array (and the largest any one axis may be).
+        total_bytes: largest frame (header + all array data).
         arrays: most arrays in one frame.
     """
 
     def __init__(self, header_bytes=1 << 20, array_bytes=64 << 20, array_elements=8 << 20,
-                 total_bytes=256 << 20, arrays=256):
+                 total_bytes=256 << 20, arrays=4096):
         self.header_bytes = header_bytes
         self.array_bytes = array_bytes
         self.array_elements = array_elements
@@ -60,7 +67,7 @@ class Caps:
         return dict(vars(self))
 
 
-# ---------------------------------------------------------------- arrays <-> bytes
+# ---------------------------------------------------------------- arrays
 
 def check_array(arr, caps, what="array"):
     """Raise ProtocolError unless `arr` is a plain numeric ndarray within the caps."""
@@ -70,57 +77,56 @@ def check_array(arr, caps, what="array"):
 
 
 def check_dtype_shape(dtype, shape, caps, what="array"):
-    """Raise ProtocolError unless (dtype, shape) describe a small plain numeric array."""
+    """Raise ProtocolError unless (dtype, shape) describe a small plain numeric array.
+
+    Returns the array's size in bytes. Axes of length 0 count as 1 in the element cap,
+    so a "zero-size" array cannot carry an absurd shape.
+    """
     if dtype.kind not in NUMERIC_KINDS or dtype.fields is not None or dtype.subdtype is not None:
         raise ProtocolError(f"{what} has dtype {dtype}, expected numbers (bool, int or float)")
-    if len(shape) > 32 or any((not isinstance(n, int)) or n < 0 for n in shape):
-        raise ProtocolError(f"{what} has an invalid shape {shape}")
-    size = 1
+    if len(shape) > MAX_NDIM or any(type(n) is not int or n < 0 for n in shape):
+        raise ProtocolError(f"{what} has an invalid shape {tuple(shape)}")
+    size = span = 1
     for n in shape:
+        if n > caps.array_elements:  # checked per axis first: no huge products are formed
+            raise ProtocolError(f"{what} is too large (an axis of {n}; the limit is {caps.array_elements})")
         size *= n
-    if size > caps.array_elements:
-        raise ProtocolError(f"{what} is too large ({size} elements; the limit is {caps.array_elements})")
+        span *= max(n, 1)
+    if span > caps.array_elements:
+        raise ProtocolError(f"{what} is too large ({span} elements; the limit is {caps.array_elements})")
     if size * dtype.itemsize > caps.array_bytes:
         raise ProtocolError(f"{what} is too large ({size * dtype.itemsize} bytes; the limit is {caps.array_bytes})")
+    return size * dtype.itemsize
 
 
-def array_to_bytes(arr, caps):
-    """Serialize a plain numeric ndarray to ``.npy`` bytes (no pickle)."""
+def _wire_array(arr, caps):
+    """``(spec, bytes)`` of a plain numeric ndarray: spec is ``[dtype name, shape]``."""
     check_array(arr, caps)
-    buf = io.BytesIO()
-    if not arr.flags.c_contiguous:  # (np.ascontiguousarray would turn 0-d into 1-d)
-        arr = arr.copy(order="C")
-    np.lib.format.write_array(buf, arr, allow_pickle=False)
-    return buf.getvalue()
+    if not arr.dtype.isnative:
+        arr = arr.astype(arr.dtype.newbyteorder("="))
+    name = _NAMES.get(arr.dtype)
+    if name is None:
+        raise ProtocolError(f"array has dtype {arr.dtype}, which is not sent")
+    return [name, list(arr.shape)], arr.tobytes(order="C")
 
 
-def bytes_to_array(data, caps, what="array"):
-    """Rebuild a fresh, writeable, native-endian ndarray from ``.npy`` bytes.
-
-    The header is checked (dtype, shape, caps) before any data is interpreted, and
-    the data must be exactly as long as the header says. Never unpickles.
-    """
-    fp = io.BytesIO(data)
-    try:
-        version = np.lib.format.read_magic(fp)
-        if version == (1, 0):
-            shape, fortran, dtype = np.lib.format.read_array_header_1_0(fp)
-        elif version == (2, 0):
-            shape, fortran, dtype = np.lib.format.read_array_header_2_0(fp)
-        else:
-            raise ProtocolError(f"{what}: unsupported .npy version {version}")
-    except ProtocolError:
-        raise
-    except Exception as exc:  # any parse failure of untrusted bytes
-        raise ProtocolError(f"{what}: malformed .npy header ({exc})") from None
-    check_dtype_shape(dtype, tuple(shape), caps, what)
-    payload = memoryview(data)[fp.tell():]
-    size = int(np.prod(shape, dtype=np.int64)) if len(shape) else 1
-    if len(payload) != size * dtype.itemsize:
-        raise ProtocolError(f"{what}: {len(payload)} data bytes, expected {size * dtype.itemsize}")
-    flat = np.frombuffer(payload, dtype=dtype, count=size)
-    arr = flat.reshape(shape, order="F" if fortran else "C")
-    return np.array(arr, dtype=dtype.newbyteorder("="), order="C", copy=True)
+def _parse_specs(specs, caps):
+    """``[(dtype, shape, nbytes)]`` from a header's array list, checked before any allocation."""
+    if not isinstance(specs, list):
+        raise ProtocolError("malformed frame header (no array list)")
+    if len(specs) > caps.arrays:
+        raise ProtocolError(f"too many arrays in one frame ({len(specs)})")
+    parsed = []
+    for i, spec in enumerate(specs):
+        if not (isinstance(spec, list) and len(spec) == 2 and isinstance(spec[0], str)
+                and isinstance(spec[1], list)):
+            raise ProtocolError(f"array {i}: malformed description")
+        dtype = DTYPES.get(spec[0])
+        if dtype is None:
+            raise ProtocolError(f"array {i}: dtype {spec[0][:40]!r} is not allowed")
+        shape = tuple(spec[1])
+        parsed.append((dtype, shape, check_dtype_shape(dtype, shape, caps, f"array {i}")))
+    return parsed
 
 
 # ---------------------------------------------------------------- argument trees
@@ -151,7 +157,7 @@ def encode_value(value, arrays, caps):
 
 
 def decode_value(tree, arrays):
-    """Inverse of `encode_value`; `arrays` are the already validated blobs."""
+    """Inverse of `encode_value`; `arrays` are the already validated arrays."""
     if tree is None or isinstance(tree, (bool, int, float, str)):
         return tree
     if isinstance(tree, list):
@@ -171,13 +177,17 @@ def decode_value(tree, arrays):
 # ---------------------------------------------------------------- frames
 
 def pack_frame(header, arrays, caps):
-    """Bytes of one frame: `header` (JSON-able dict) plus `arrays` as .npy blobs."""
-    blobs = [array_to_bytes(a, caps) for a in arrays]
-    header = dict(header, blobs=[len(b) for b in blobs])
-    head = json.dumps(header, separators=(",", ":")).encode()
+    """Bytes of one frame: `header` (JSON-able dict) plus `arrays` as raw data."""
+    if len(arrays) > caps.arrays:
+        raise ProtocolError(f"too many arrays in one frame ({len(arrays)})")
+    wired = [_wire_array(a, caps) for a in arrays]
+    head = json.dumps(dict(header, arrays=[spec for spec, _ in wired]), separators=(",", ":")).encode()
     if len(head) > caps.header_bytes:
         raise ProtocolError(f"header too large ({len(head)} bytes)")
-    return b"".join([_PREFIX.pack(MAGIC, len(head)), head, *blobs])
+    data = [blob for _, blob in wired]
+    if len(head) + sum(map(len, data)) > caps.total_bytes:
+        raise ProtocolError("frame too large")
+    return b"".join([_PREFIX.pack(MAGIC, len(head)), head, *data])
 
 
 def write_frame(fd, data, deadline=None):
@@ -205,13 +215,19 @@ class Reader:
     `read(deadline)` returns ``(header, arrays)``, or None when the deadline passed
     (the partial frame stays buffered), and raises EOFError when the writer is gone
     and ProtocolError on anything malformed or over the caps. After a
-    ProtocolError the stream is out of sync and must be abandoned.
+    ProtocolError the stream is out of sync and must be abandoned. The arrays are
+    fresh, writeable, C-ordered and native-endian.
     """
 
     def __init__(self, fd, caps):
         self.fd = fd
         self.caps = caps
         self.buf = bytearray()
+        self._pending = None  # (header, specs, end of header) of a frame whose data is still coming
+
+    def ready(self):
+        """True when a frame (or part of one) can be read without waiting."""
+        return bool(self.buf) or bool(select.select([self.fd], [], [], 0)[0])
 
     def _fill(self, n, deadline):
         while len(self.buf) < n:
@@ -228,7 +244,7 @@ class Reader:
             self.buf += chunk
         return True
 
-    def read(self, deadline=None):
+    def _head(self, deadline):
         if not self._fill(_PREFIX.size, deadline):
             return None
         magic, head_len = _PREFIX.unpack_from(self.buf)
@@ -241,22 +257,33 @@ class Reader:
             return None
         try:
             header = json.loads(bytes(self.buf[_PREFIX.size:end]))
-        except ValueError:
+        except (ValueError, RecursionError):
             raise ProtocolError("malformed frame header (not JSON)") from None
-        blobs = header.get("blobs") if isinstance(header, dict) else None
-        if not isinstance(blobs, list) or not all(type(n) is int and n >= 0 for n in blobs):
-            raise ProtocolError("malformed frame header (no blob list)")
-        if len(blobs) > self.caps.arrays:
-            raise ProtocolError(f"too many arrays in one frame ({len(blobs)})")
-        total = end + sum(blobs)
-        if total > self.caps.total_bytes or any(n > self.caps.array_bytes + 4096 for n in blobs):
-            raise ProtocolError(f"frame too large ({total} bytes)")
+        if not isinstance(header, dict):
+            raise ProtocolError("malformed frame header (not an object)")
+        specs = _parse_specs(header.get("arrays"), self.caps)
+        if end + sum(n for _, _, n in specs) > self.caps.total_bytes:
+            raise ProtocolError("frame too large")
+        return header, specs, end
+
+    def read(self, deadline=None):
+        if self._pending is None:
+            self._pending = self._head(deadline)
+            if self._pending is None:
+                return None
+        header, specs, end = self._pending
+        total = end + sum(n for _, _, n in specs)
         if not self._fill(total, deadline):
             return None
-        data = bytes(self.buf[:total])
+        self._pending = None
+        data = bytes(self.buf[end:total])
         del self.buf[:total]
-        arrays, pos = [], end
-        for i, n in enumerate(blobs):
-            arrays.append(bytes_to_array(data[pos:pos + n], self.caps, f"array {i}"))
-            pos += n
+        arrays, pos = [], 0
+        try:
+            for dtype, shape, nbytes in specs:
+                flat = np.frombuffer(data, dtype=dtype, count=nbytes // dtype.itemsize, offset=pos)
+                arrays.append(flat.reshape(shape).copy())
+                pos += nbytes
+        except (ValueError, TypeError, MemoryError) as exc:  # belt and braces: the specs were checked
+            raise ProtocolError(f"array {len(arrays)}: {exc}") from None
         return header, arrays

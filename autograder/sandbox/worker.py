@@ -467,15 +467,13 @@ def to_plain_array(value):
     return arr, None
 
 
-def call(namespace, header, arrays, capture):
-    name = header.get("name")
+def call(namespace, name, args, kwargs):
+    """``(reply, value)`` of one call ``name(*args, **kwargs)``: value is the plain array or None."""
     fn = namespace.get(name)
     if fn is None:
         return {"status": "not implemented", "message": f"{name} is not defined"}, None
     if not callable(fn):
         return {"status": "not implemented", "message": f"{name} is not a function"}, None
-    args = P.decode_value(header.get("args", []), arrays)
-    kwargs = P.decode_value(header.get("kwargs", []), arrays)
     State.call_blocked = []
     try:
         result = fn(*args, **dict(kwargs))
@@ -522,6 +520,35 @@ def call(namespace, header, arrays, capture):
     return {"status": "ok", "message": ""}, arr
 
 
+def run_batch(namespace, header, arrays, reader, capture):
+    """Answer the calls of one "call" frame in order: a "result" frame each, then "done".
+
+    Each call gets its own arrays (``"arrays": [first, end]`` of the frame's arrays) and its
+    "result" sends them back as they are afterwards (``inputs_after``). Between calls a
+    "stop" frame from the judge (it has seen what it needs) ends the batch early.
+    """
+    name = str(header.get("name"))
+    done = 0
+    for spec in header.get("calls") or []:
+        if done and reader.ready() and reader.read()[0].get("op") == "stop":
+            break
+        first, end = spec["arrays"]
+        inputs = arrays[first:end]
+        args = P.decode_value(spec.get("args", []), arrays)
+        kwargs = P.decode_value(spec.get("kwargs", []), arrays)
+        reply, value = call(namespace, name, args, kwargs)
+        reap()
+        out = ([value] if value is not None else []) + inputs
+        reply.update(op="result", index=done, has_value=value is not None, stdout=capture.take())
+        try:
+            send(reply, out)
+        except P.ProtocolError as exc:  # e.g. an input grown past the caps in place
+            send({"op": "result", "index": done, "status": "bad output", "message": str(exc),
+                  "has_value": False, "stdout": capture.take()})
+        done += 1
+    send({"op": "done", "count": done})
+
+
 def main():
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # too-large writes fail with an error instead
     # As PID 1 of its namespace the worker would ignore SIGXCPU; exit so the judge can tell.
@@ -548,16 +575,7 @@ def main():
             send({"op": "loaded", "report": load(namespace, header["cells"], header.get("skip", []), capture,
                                                  header.get("budget"))})
         elif op == "call":
-            inputs = list(arrays)  # the argument arrays, in order, for inputs_after
-            reply, value = call(namespace, header, arrays, capture)
-            reap()
-            out = ([value] if value is not None else []) + inputs
-            reply.update(op="result", has_value=value is not None, stdout=capture.take())
-            try:
-                send(reply, out)
-            except P.ProtocolError as exc:  # e.g. an input grown past the caps in place
-                send({"op": "result", "status": "bad output", "message": str(exc),
-                      "has_value": False, "stdout": capture.take()})
+            run_batch(namespace, header, arrays, reader, capture)
         elif op == "exit":
             os._exit(0)
 
