@@ -193,6 +193,27 @@ def test_item_analysis_groups_the_same_mistake_across_students(tmp_path):
     assert item.top_message == "Expected out[0, 1] = 0.5, got nan (1 of 2 values are off). Hint: subtract the max."
 
 
+def test_most_common_message_is_prose_not_the_code_block(tmp_path):
+    """The judge's feedback ends with a ```python block that rebuilds the case; the item
+    analysis shows the diagnosis and hint, not "To reproduce it ... ```pyt…"."""
+    from autograder import course
+    from autograder.report.analysis import failure_message, item_analysis
+    from autograder.report.results import load_results
+
+    feedback = ("Failed: dense matches Keras Dense on golden fixtures.\nFailing case: Dense(5) with bias.\n"
+                "  x: shape (4, 6), float32\nExpected out[1, 3] = -0.676268, got -1.87434 (20 of 20 values are off).\n"
+                "Hint: add the bias (one value per output unit) when it is given.\n"
+                "To reproduce it, run this below your functions (it rebuilds the exact inputs):\n"
+                "```python\nimport numpy as np\nx = np.array([[1.0, 2.0]], dtype=np.float32)\ndense(x, kernel, bias=bias)\n```")
+    expected = ("Expected out[1, 3] = -0.676268, got -1.87434 (20 of 20 values are off). "
+                "Hint: add the bias (one value per output unit) when it is given.")
+    assert failure_message(feedback) == expected
+    folder = tmp_path / "r"
+    write_result(folder, "a", "week08", [make_test("dense", "2.1", 0, 4, "wrong values", feedback)])
+    [item] = item_analysis(load_results([folder], course.load()), "week08")
+    assert item.top_message == expected and "```" not in item.top_message
+
+
 def test_bundled_class_full_marks_student_and_manual_weeks(tmp_path):
     """Grade the bundled class's correct submissions (ada: .py, ben: notebook) with the real
     grader, then report with the bundled roster and manual scores."""

@@ -56,9 +56,13 @@ def truncate(text, limit=MESSAGE_CHARS):
 
 
 def failure_message(output):
-    """The problem a test's feedback reports (diagnosis and hint), without the test's
-    name and the input listing; the whole first line if nothing else is left."""
-    lines = [line.strip() for line in output.splitlines()
+    """The problem a test's feedback reports (diagnosis and hint) as prose: without the
+    test's name, the input listing, and the fenced code block that rebuilds the case (nor
+    the line introducing it); the whole first line if nothing else is left."""
+    prose = output.split("```", 1)[0].splitlines()
+    if "```" in output and prose and prose[-1].rstrip().endswith(":"):
+        prose = prose[:-1]              # "To reproduce it, run this below your functions ...:"
+    lines = [line.strip() for line in prose
              if line.strip() and not line[:1].isspace() and not line.startswith(_CONTEXT)]
     if not lines:
         lines = output.strip().splitlines()[:1]
