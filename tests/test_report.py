@@ -377,3 +377,19 @@ def test_missing_lists_students_without_a_result_and_those_with_nothing_gradable
     week09 = missing.split("<h3>week09")[1]
     assert "1 of 4 students without a result, 1 with nothing gradable" in week09
     assert "only: lab9.pdf" in week09 and "feedback/2001.html" in week09
+
+
+def test_week_means_say_how_missing_work_counts(klass):
+    """The report's week mean counts missing work as 0 while `dlgrade grade`'s summary mean is
+    over the graded students: the table labels its mean so, and shows the other one too."""
+    import re
+    tmp, r8, r9, roster, manual = klass
+    assert report(tmp, "--roster", roster, r8, r9) == 0
+    page = (tmp / "out" / "report.html").read_text()
+    assert "Mean (missing = 0)" in page and "Mean of those scored" in page
+    assert "<th class=\"num\">Mean</th>" not in page
+    row = re.search(r"<tr><td>week09</td>.*?</tr>", page, re.S).group(0)
+    cells = re.findall(r'<td class="num">([^<]*)</td>', row)
+    # week09: bob 5, alice 0, 2001 and dan missing. Points 5, scored 2/4, mean over all four
+    # (5 + 0 + 0 + 0) / 4 = 1.25, over the two scored (5 + 0) / 2 = 2.5, median 0, min 0, max 5.
+    assert cells == ["5", "2/4", "1.25", "2.5", "0", "0", "5"]

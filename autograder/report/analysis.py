@@ -20,6 +20,7 @@ class WeekSummary:
     source: str           # "autograded (week09)", "manual", or "not graded yet"
     lab: str              # the autograded lab's name, or "" for other weeks
     mean: float           # over every student, missing work counting 0 (None: not graded yet)
+    mean_scored: float    # over the students with a score only, as `dlgrade grade`'s summary
     median: float
     low: float
     high: float
@@ -91,6 +92,8 @@ def week_summaries(course, rows, manual):
         out.append(WeekSummary(
             week=week, source=source, lab=by_column.get(week.column, ""),
             mean=statistics.fmean(values) if values else None,
+            mean_scored=(statistics.fmean(r.points[week.column] for r in rows if r.scored(week.column))
+                         if scored else None),
             median=statistics.median(values) if values else None,
             low=min(values) if values else None, high=max(values) if values else None,
             scored=scored, values=values,
