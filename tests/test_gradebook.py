@@ -285,7 +285,7 @@ def test_canvas_csv_leaves_unscored_cells_empty_and_unscored_weeks_out(klass):
     # dan: no results, only week17 by hand -> every other cell empty, never 0
     assert [dan[c] for c in header[5:]] == ["", "", "", "", "12"]
     # bob: both labs, no manual marks
-    assert [bob[c] for c in header[5:]] == ["", "7.5", "1.67", "", ""]
+    assert [bob[c] for c in header[5:]] == ["", "7.5", "1.6667", "", ""]
     # a real 0 stays a 0: it is a score
     simple_result(r9, "dan", "week09", 0, 5)
     build_report([r8, r9], tmp / "out2", manual=manual, roster=roster)
@@ -337,7 +337,7 @@ def test_canvas_import_into_a_live_gradebook_changes_only_the_scored_cells(klass
     # carol: labs; dan: week17 only. Every changed cell is one dlgrade scored.
     expected = {(1, 9000): ("", "1"), (1, 9001): ("6", "7"), (1, 9002): ("", "3.75"),
                 (1, 9003): ("", "9.5"), (1, 9004): ("", "28"),
-                (2, 9001): ("", "7.5"), (2, 9002): ("", "1.67"),
+                (2, 9001): ("", "7.5"), (2, 9002): ("", "1.6667"),
                 (3, 9001): ("", "10"), (3, 9002): ("", "5"),
                 (4, 9004): ("", "12")}
     # One exception, which is Canvas's behaviour and documented in the README: bob has a
