@@ -202,6 +202,8 @@ class _Session:
 
 @dataclass
 class Outcome:
+    """How one call came out. ``got`` is the student's answer (an ndarray) while the outcome
+    may still be the test's result; once superseded it is only a `Summary` (see `forget_got`)."""
     status: str
     case: Any = None
     got: Any = None
@@ -209,6 +211,27 @@ class Outcome:
     scale: Any = None
     message: str = ""        # the worker's message, or what differed
     from_property: bool = False
+
+    def forget_got(self):
+        """Keep only a `Summary` of ``got``: this outcome will never be the test's result.
+
+        A Hypothesis run can judge hundreds of failing examples, and an answer may be as large
+        as the protocol's caps (64 MB): the judge (which has no memory limit) keeps the full
+        answer only of the failures that can still be shown.
+        """
+        if isinstance(self.got, np.ndarray):
+            self.got = Summary(self.got.shape, self.got.dtype)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What the judge keeps of a superseded answer: its shape and dtype (a few bytes)."""
+    shape: tuple
+    dtype: Any
+
+    @property
+    def ndim(self):
+        return len(self.shape)
 
 
 def check(function, case, session, budget, expected=None):
@@ -400,7 +423,7 @@ def _walk(test, step, session, budget, path, failures):
             kind = _kind(outcome, session)
             path.append((step.case, kind, outcome))
             if kind != "pass":
-                failures.append(outcome)
+                _add_failure(failures, outcome)
             step.seen[kind] += 1
             following, state = _follow(step, kind)
             if kind != likely or state != "walk":
@@ -418,11 +441,25 @@ def _follow(step, kind):
     return (following, "walk") if following is not None else (None, "end")
 
 
+def _add_failure(failures, outcome):
+    """Append ``outcome`` to a run's failures. Only the first (a replayed failure stands if a
+    second run passes) and the last (the shrunk one, so far) can be the test's result: the one
+    ``outcome`` supersedes keeps just a summary of its answer, so the judge holds at most three
+    full answers at a time (those two and the one being judged), however long shrinking takes."""
+    if len(failures) > 1:
+        failures[-1].forget_got()
+    failures.append(outcome)
+
+
 def _result(failures, replayed):
     # Hypothesis replays the minimal failing example last, so the last failure is the shrunk one.
     # A function that fails only now and then (state kept between calls, np.empty left
     # partly unfilled) may pass Hypothesis's second run: its replayed failure still counts.
-    return failures[-1] if failures else replayed or Outcome("passed")
+    result = failures[-1] if failures else replayed or Outcome("passed")
+    for outcome in (*failures, replayed):  # Hypothesis's own objects may keep them a while
+        if outcome is not None and outcome is not result:
+            outcome.forget_got()
+    return result
 
 
 def _draw_passing_run(test):
@@ -464,7 +501,7 @@ def _hypothesis(test, session, budget, path, failures, replayed=None):
             outcome.from_property = True
             kind = _kind(outcome, session)
             if kind != "pass":
-                failures.append(outcome)
+                _add_failure(failures, outcome)
         path.append((case, kind, outcome))
         if kind == "stop":
             raise _StopTest
@@ -572,22 +609,24 @@ def grade(submission, assignment, *, timeout=60.0, visibility="after_published",
                     if outcome.status == "timed out":
                         stopped = (f"not run: the tests of {function} used up their {timeout:g} s "
                                    "in an earlier test")
-                results.append((f"{f_number}.{t_number}", test, outcome))
+                # The feedback is written now, so the student's answer is not kept past its test.
+                results.append((f"{f_number}.{t_number}", test, outcome.status,
+                                feedback.test_output(suite, test, outcome, timeout)))
+                outcome.forget_got()  # Hypothesis's cyclic garbage may keep the outcome until gc runs
     finally:
         if session is not None:
             session.close()
 
     tests, by_function = [], {}
     index = {id(t): i for i, t in enumerate(suite.tests)}
-    for number, test, outcome in results:
+    for number, test, status, output in results:
         max_score = maxima[index[id(test)]]
-        score = max_score if outcome.status == "passed" else 0.0
+        score = max_score if status == "passed" else 0.0
         by_function.setdefault(test.function, [0.0, 0.0])
         by_function[test.function][0] += score
         by_function[test.function][1] += max_score
         tests.append({"name": test.name, "number": number, "score": score, "max_score": max_score,
-                      "status": outcome.status, "output": feedback.test_output(suite, test, outcome, timeout),
-                      "visibility": visibility, "tags": [test.function]})
+                      "status": status, "output": output, "visibility": visibility, "tags": [test.function]})
     score = float(sum(Fraction(t["score"]) for t in tests))
     max_score = float(sum(Fraction(t["max_score"]) for t in tests))
 

@@ -276,14 +276,18 @@ class Reader:
         if not self._fill(total, deadline):
             return None
         self._pending = None
-        data = bytes(self.buf[end:total])
-        del self.buf[:total]
-        arrays, pos = [], 0
+        # Copied straight out of the buffer (no slice of it first): reading a frame holds it
+        # twice at most, not four times (a reply may be 256 MB).
+        arrays, pos = [], end
+        view = memoryview(self.buf)
         try:
             for dtype, shape, nbytes in specs:
-                flat = np.frombuffer(data, dtype=dtype, count=nbytes // dtype.itemsize, offset=pos)
-                arrays.append(flat.reshape(shape).copy())
+                arrays.append(np.frombuffer(view, dtype=dtype, count=nbytes // dtype.itemsize,
+                                            offset=pos).reshape(shape).copy())
                 pos += nbytes
         except (ValueError, TypeError, MemoryError) as exc:  # belt and braces: the specs were checked
             raise ProtocolError(f"array {len(arrays)}: {exc}") from None
+        finally:
+            view.release()
+        del self.buf[:total]
         return header, arrays
