@@ -290,3 +290,22 @@ def test_late_from_gradescope_metadata(tmp_path):
     assert gradescope_run.submission_time(tmp_path)[1] is False
     (tmp_path / "submission_metadata.json").write_text(json.dumps({"created_at": "2027-04-30T10:00:00-07:00"}))
     assert gradescope_run.submission_time(tmp_path)[1] is None
+
+
+def test_symbolic_links_in_the_upload_are_never_followed(tmp_path):
+    """An upload may hold links (Gradescope unpacks zips as they are): a link to the kit's
+    reference code must not be graded, and its lines must never reach the feedback."""
+    from autograder.labs.gradescope_run import choose_submission
+    outside = tmp_path / "reference"
+    outside.mkdir()
+    (outside / "core.py").write_text("SECRET = 1\n")
+    (outside / "week09.ipynb").write_text("{}")
+    upload = tmp_path / "submission"
+    upload.mkdir()
+    (upload / "week09.py").symlink_to(outside / "core.py")
+    (upload / "lab").symlink_to(outside, target_is_directory=True)
+    (upload / "mine.py").write_text("x = 1\n")
+    choice = choose_submission(upload, "week09")
+    assert choice.file == "mine.py" and choice.passed_over == ()
+    (upload / "mine.py").unlink()
+    assert choose_submission(upload, "week09").file is None

@@ -37,21 +37,25 @@ MARKDOWN = "md"   # Gradescope's name for Markdown output
 
 def choose_submission(folder, assignment):
     """The kit's one-file rule (``autograder.submissions.choose``, the same as ``dlgrade
-    grade``) over the upload's files, as paths relative to ``folder``: returns its ``Choice``."""
-    from ..submissions import choose
+    grade``) over the upload's regular files, as paths relative to ``folder``: returns its
+    ``Choice``. Symbolic links (to files or folders) are never followed: a link to a file
+    outside the upload (the kit's reference code) is not a candidate (``sources.folder_entries``)."""
+    from ..submissions import SubmissionError, choose
     from ..submissions.notebooks import looks_like_notebook
+    from ..submissions.sources import folder_entries
 
-    folder = pathlib.Path(folder)
-    files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+    try:
+        entries = {entry.name: entry for entry in folder_entries(folder)}
+    except SubmissionError:                 # no upload folder at all: nothing to grade
+        entries = {}
 
     def is_notebook(relative):
         try:
-            with open(folder / relative, "rb") as handle:
-                return looks_like_notebook(handle.read(65536))
+            return looks_like_notebook(entries[relative].head())
         except OSError:
             return False
 
-    return choose(files, assignment, is_notebook=is_notebook)
+    return choose(sorted(entries), assignment, is_notebook=is_notebook)
 
 
 def submission_time(root):
