@@ -32,7 +32,7 @@ def klass(tmp_path):
     simple_result(r8, "alice", "week08", 7, 10)       # 7/10 of 10 points -> 7
     simple_result(r9, "alice", "week09", 3.75, 5)     # 3.75/5 of 5 points -> 3.75
     simple_result(r8, "bob", "week08", 3, 4)          # graded out of 4: 3/4 * 10 -> 7.5
-    simple_result(r9, "bob", "week09", 1, 3)          # 1/3 * 5 = 1.666.. -> 1.67
+    simple_result(r9, "bob", "week09", 1, 3)          # 1/3 * 5 = 1.6666.. -> 1.6667
     simple_result(r8, "carol", "week08", 10, 10)      # full marks -> 10
     simple_result(r9, "carol", "week09", 5, 5)        # full marks -> 5
     roster = write_csv(tmp_path / "roster.csv", ROSTER_HEADER, [
@@ -66,13 +66,41 @@ def test_scaled_lab_scores_manual_weeks_and_totals(klass):
     assert (alice["week08"], alice["week09"]) == ("7", "3.75")
     assert (alice["week12"], alice["week17"], alice["week01"]) == ("9.5", "28", "1")
     assert alice["total"] == "49.25"            # 7 + 3.75 + 9.5 + 28 + 1
-    assert (bob["week08"], bob["week09"], bob["total"]) == ("7.5", "1.67", "9.17")
+    assert (bob["week08"], bob["week09"], bob["total"]) == ("7.5", "1.6667", "9.1667")   # 7.5 + 5/3
     assert (carol["week08"], carol["week09"], carol["total"]) == ("10", "5", "15")
     # dan: on the roster, no results; only week17 from the manual file
     assert all(dan[w] == "0" for w in WEEKS if w != "week17")
     assert (dan["week17"], dan["total"]) == ("12", "12")
     # weeks nobody scored stay 0 for everyone
     assert {book[s]["week10"] for s in ("alice", "bob", "carol", "dan")} == {"0"}
+
+
+def test_sixteenths_of_a_point_are_written_exactly_and_totals_add_unrounded_points(tmp_path):
+    """Test weights are multiples of 1/16 point: 2.125 must not become 2.12 (half-to-even) nor
+    4.375 become 4.38, and a total is the sum of the exact points, not of rounded cells."""
+    r8, r9 = tmp_path / "r8", tmp_path / "r9"
+    simple_result(r8, "alice", "week08", 2.125, 10)     # 2.125/10 * 10 -> 2.125
+    simple_result(r9, "alice", "week09", 2.125, 5)      # 2.125/5 * 5 -> 2.125; total 4.25 (not 2.12 + 2.12)
+    simple_result(r8, "bob", "week08", 4.375, 10)       # -> 4.375
+    simple_result(r9, "bob", "week09", 0.0625, 5)       # -> 0.0625; total 4.4375
+    build_report([r8, r9], tmp_path / "out")
+    _, book, _ = gradebook(tmp_path / "out")
+    assert [book["alice"][c] for c in ("week08", "week09", "total")] == ["2.125", "2.125", "4.25"]
+    assert [book["bob"][c] for c in ("week08", "week09", "total")] == ["4.375", "0.0625", "4.4375"]
+    canvas_rows = {r["Student"]: r for r in read_csv_dicts(tmp_path / "out" / "canvas.csv")}
+    assert (canvas_rows["alice"]["week08"], canvas_rows["alice"]["week09"]) == ("2.125", "2.125")
+    assert (canvas_rows["bob"]["week08"], canvas_rows["bob"]["week09"]) == ("4.375", "0.0625")
+    # the report and the feedback pages show the same numbers
+    report = (tmp_path / "out" / "report.html").read_text()
+    assert ">4.25 / 15<" in report and ">4.4375 / 15<" in report and ">0.0625<" in report
+    assert ">2.12<" not in report and "4.38" not in report
+    page = (tmp_path / "out" / "feedback" / "bob.html").read_text()
+    assert "4.375 of 10 points" in page and "0.0625 of 5 points" in page and ">4.4375<" in page
+
+
+def read_csv_dicts(path):
+    rows = read_csv(path)
+    return [dict(zip(rows[0], row)) for row in rows[2:]]
 
 
 def test_without_a_roster_students_come_from_results_and_manual(tmp_path):
@@ -257,7 +285,7 @@ def test_canvas_csv_leaves_unscored_cells_empty_and_unscored_weeks_out(klass):
     # dan: no results, only week17 by hand -> every other cell empty, never 0
     assert [dan[c] for c in header[5:]] == ["", "", "", "", "12"]
     # bob: both labs, no manual marks
-    assert [bob[c] for c in header[5:]] == ["", "7.5", "1.67", "", ""]
+    assert [bob[c] for c in header[5:]] == ["", "7.5", "1.6667", "", ""]
     # a real 0 stays a 0: it is a score
     simple_result(r9, "dan", "week09", 0, 5)
     build_report([r8, r9], tmp / "out2", manual=manual, roster=roster)
@@ -309,7 +337,7 @@ def test_canvas_import_into_a_live_gradebook_changes_only_the_scored_cells(klass
     # carol: labs; dan: week17 only. Every changed cell is one dlgrade scored.
     expected = {(1, 9000): ("", "1"), (1, 9001): ("6", "7"), (1, 9002): ("", "3.75"),
                 (1, 9003): ("", "9.5"), (1, 9004): ("", "28"),
-                (2, 9001): ("", "7.5"), (2, 9002): ("", "1.67"),
+                (2, 9001): ("", "7.5"), (2, 9002): ("", "1.6667"),
                 (3, 9001): ("", "10"), (3, 9002): ("", "5"),
                 (4, 9004): ("", "12")}
     # One exception, which is Canvas's behaviour and documented in the README: bob has a

@@ -165,7 +165,8 @@ def test_visible_by_default_shows_hints_and_names_the_file(gradescope_zip, tmp_p
     failed = [t for t in result["tests"] if t["status"] == "failed"]
     assert failed and all(t["output"] for t in failed)            # the hints are there at once
     first = result["output"].splitlines()[0]
-    assert first == "Graded: my_lab.py (the only .py file)."
+    assert first.rstrip() == "Graded: my_lab.py (the only .py file)."
+    assert result["output_format"] == result["test_output_format"] == "md"
     assert FUNCTION_SCORE.search(result["output"])                # per-function scores: visible
     assert result["extra_data"]["file"] == "my_lab.py"
 
@@ -176,7 +177,7 @@ def test_hidden_output_states_no_test_or_function_score(hidden_zip, tmp_path):
     assert result["visibility"] == "hidden" and {t["visibility"] for t in result["tests"]} == {"hidden"}
     assert not FUNCTION_SCORE.search(result["output"]), result["output"]
     assert "points" not in result["output"] and "/ 5" not in result["output"]
-    assert "not shown on Gradescope" in result["output"]
+    assert "will be shown by your instructor (they are not shown on Gradescope)" in result["output"]
 
 
 @pytest.mark.parametrize("files, graded, passed_over", [
@@ -188,7 +189,7 @@ def test_the_file_graded_and_the_files_passed_over_are_named(gradescope_zip, tmp
     stub = (ROOT / "assignments" / "week09" / "week09.ipynb").read_text()
     result = simulate(gradescope_zip, tmp_path, {k: stub if v == "NB" else v for k, v in files.items()})
     assert result["extra_data"]["file"] == graded
-    lines = result["output"].splitlines()
+    lines = [line.rstrip() for line in result["output"].splitlines()]
     assert lines[0].startswith(f"Graded: {graded} (")
     if passed_over:
         assert lines[1] == f"Not graded: {passed_over}."
@@ -216,6 +217,58 @@ def test_isolation_level_and_visibility_reach_dlgrade_grade(tmp_path):
     assert args[args.index("--isolation") + 1] == "uid"
     assert args[args.index("--visibility") + 1] == "after_due_date"
     assert result["score"] == 0 and "could not run on week09.py" in result["output"]
+
+
+def test_default_isolation_accepts_every_level(tmp_path):
+    """Gradescope's container may allow no namespaces or cgroups: without --isolation the run
+    script still passes the weakest level, so `dlgrade grade` grades instead of refusing."""
+    out = tmp_path / "default.zip"
+    assert cli.main(["gradescope", "--assignment", "week09", "--out", str(out)]) == 0
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir()
+    (fake_bin / "dlgrade").write_text(f"#!/bin/sh\necho \"$@\" > {tmp_path / 'args.txt'}\nexit 3\n")
+    (fake_bin / "dlgrade").chmod(0o755)
+    simulate(out, tmp_path, {"week09.py": "x = 1\n"}, path_first=fake_bin)
+    args = (tmp_path / "args.txt").read_text().split()
+    from autograder.sandbox import LEVELS
+    assert args[args.index("--isolation") + 1] == "uid-nocgroup" == LEVELS[-1]   # the weakest
+
+
+@pytest.mark.parametrize("level", ["foo", "uid; rm -rf /", "", "namespaces"])
+def test_unknown_isolation_level_is_refused_when_building(tmp_path, capsys, level):
+    out = tmp_path / "x.zip"
+    assert cli.main(["gradescope", "--assignment", "week09", "--out", str(out), "--isolation", level]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "unknown isolation level" in err and "uid-nocgroup" in err, err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("level", ["namespaces+uid", "uid"])
+def test_every_sandbox_level_is_accepted_when_building(tmp_path, level):
+    out = tmp_path / "x.zip"
+    assert cli.main(["gradescope", "--assignment", "week09", "--out", str(out), "--isolation", level]) == 0
+    with zipfile.ZipFile(out) as zf:
+        assert f'ISOLATION="{level}"' in zf.read("run_autograder").decode()
+
+
+def test_feedback_is_markdown_with_its_lines_and_code_blocks_intact():
+    """Gradescope renders ``md`` outputs: the ```python block stays a block (code unchanged),
+    prose lines keep their line breaks (Markdown would join them into one paragraph)."""
+    from autograder.labs import gradescope_run
+
+    feedback = ("Failed: dense matches Keras Dense.\nExpected out[1, 3] = -0.67, got -1.8.\n"
+                "To reproduce it, run this below your functions:\n```python\nimport numpy as np\n"
+                "x = np.array([[1.0, 2.0],\n              [3.0, 4.0]])\ndense(x, kernel)\n```")
+    result = {"score": 1, "output": "week08: 1 / 10 points.", "extra_data": {},
+              "tests": [{"name": "t", "score": 0, "max_score": 1, "status": "wrong values", "output": feedback}]}
+    out = gradescope_run.to_gradescope(result, "week08", "visible", "week08.py", "the only .py file", [], (None, None))
+    assert out["output_format"] == out["test_output_format"] == "md"
+    text = out["tests"][0]["output"]
+    prose, code = feedback.split("```python\n")
+    assert text.endswith("```python\n" + code)                              # code untouched
+    assert text == "".join(line + "  \n" for line in prose.splitlines()) + "```python\n" + code
+    assert [line.rstrip() for line in out["output"].splitlines()] == [
+        "Graded: week08.py (the only .py file).", "week08: 1 / 10 points."]
 
 
 def test_bad_visibility_or_isolation_is_one_line(tmp_path, capsys):

@@ -193,6 +193,27 @@ def test_item_analysis_groups_the_same_mistake_across_students(tmp_path):
     assert item.top_message == "Expected out[0, 1] = 0.5, got nan (1 of 2 values are off). Hint: subtract the max."
 
 
+def test_most_common_message_is_prose_not_the_code_block(tmp_path):
+    """The judge's feedback ends with a ```python block that rebuilds the case; the item
+    analysis shows the diagnosis and hint, not "To reproduce it ... ```pyt…"."""
+    from autograder import course
+    from autograder.report.analysis import failure_message, item_analysis
+    from autograder.report.results import load_results
+
+    feedback = ("Failed: dense matches Keras Dense on golden fixtures.\nFailing case: Dense(5) with bias.\n"
+                "  x: shape (4, 6), float32\nExpected out[1, 3] = -0.676268, got -1.87434 (20 of 20 values are off).\n"
+                "Hint: add the bias (one value per output unit) when it is given.\n"
+                "To reproduce it, run this below your functions (it rebuilds the exact inputs):\n"
+                "```python\nimport numpy as np\nx = np.array([[1.0, 2.0]], dtype=np.float32)\ndense(x, kernel, bias=bias)\n```")
+    expected = ("Expected out[1, 3] = -0.676268, got -1.87434 (20 of 20 values are off). "
+                "Hint: add the bias (one value per output unit) when it is given.")
+    assert failure_message(feedback) == expected
+    folder = tmp_path / "r"
+    write_result(folder, "a", "week08", [make_test("dense", "2.1", 0, 4, "wrong values", feedback)])
+    [item] = item_analysis(load_results([folder], course.load()), "week08")
+    assert item.top_message == expected and "```" not in item.top_message
+
+
 def test_bundled_class_full_marks_student_and_manual_weeks(tmp_path):
     """Grade the bundled class's correct submissions (ada: .py, ben: notebook) with the real
     grader, then report with the bundled roster and manual scores."""
@@ -356,3 +377,19 @@ def test_missing_lists_students_without_a_result_and_those_with_nothing_gradable
     week09 = missing.split("<h3>week09")[1]
     assert "1 of 4 students without a result, 1 with nothing gradable" in week09
     assert "only: lab9.pdf" in week09 and "feedback/2001.html" in week09
+
+
+def test_week_means_say_how_missing_work_counts(klass):
+    """The report's week mean counts missing work as 0 while `dlgrade grade`'s summary mean is
+    over the graded students: the table labels its mean so, and shows the other one too."""
+    import re
+    tmp, r8, r9, roster, manual = klass
+    assert report(tmp, "--roster", roster, r8, r9) == 0
+    page = (tmp / "out" / "report.html").read_text()
+    assert "Mean (missing = 0)" in page and "Mean of those scored" in page
+    assert "<th class=\"num\">Mean</th>" not in page
+    row = re.search(r"<tr><td>week09</td>.*?</tr>", page, re.S).group(0)
+    cells = re.findall(r'<td class="num">([^<]*)</td>', row)
+    # week09: bob 5, alice 0, 2001 and dan missing. Points 5, scored 2/4, mean over all four
+    # (5 + 0 + 0 + 0) / 4 = 1.25, over the two scored (5 + 0) / 2 = 2.5, median 0, min 0, max 5.
+    assert cells == ["5", "2/4", "1.25", "2.5", "0", "0", "5"]

@@ -12,10 +12,11 @@ reproducible.
 ``--visibility`` is Gradescope's test visibility (``visible``: students see each test's
 hints as soon as they submit, the point of an in-class lab; ``after_due_date``,
 ``after_published``, ``hidden``). The top-level output obeys it: unless tests are visible it
-names no per-test or per-function score. ``--isolation`` is passed to ``dlgrade grade``.
+names no per-test or per-function score. ``--isolation`` is passed to ``dlgrade grade``;
+its default, ``uid-nocgroup``, accepts every level (Gradescope's container may allow neither
+namespaces nor cgroups), and each result still records the level used.
 """
 import pathlib
-import re
 import sys
 import zipfile
 
@@ -23,7 +24,7 @@ SOURCE_ITEMS = ("pyproject.toml", "README.md", "autograder", "reference")  # wha
 SKIP = ("__pycache__", ".pyc", ".egg-info")
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # zip timestamps: the same bytes on every build
 VISIBILITIES = ("visible", "after_due_date", "after_published", "hidden")   # Gradescope's
-_LEVEL = re.compile(r"^[A-Za-z0-9+_.-]+$")   # an isolation level name, safe inside the script
+GRADESCOPE_ISOLATION = "uid-nocgroup"   # the weakest level: accepts whatever the container allows
 
 
 def add_arguments(parser):
@@ -34,8 +35,10 @@ def add_arguments(parser):
     parser.add_argument("--visibility", choices=VISIBILITIES, default="visible",
                         help="when students see the tests' results and hints (Gradescope's "
                              "visibility; default: visible, so hints show during the lab)")
-    parser.add_argument("--isolation", metavar="LEVEL",
-                        help="passed to `dlgrade grade --isolation` (accept a weaker sandbox level)")
+    parser.add_argument("--isolation", metavar="LEVEL", default=GRADESCOPE_ISOLATION,
+                        help="passed to `dlgrade grade --isolation`: the weakest sandbox level to "
+                             f"accept (default: {GRADESCOPE_ISOLATION}, i.e. any level; each result "
+                             "records the level used)")
     parser.add_argument("--source", type=pathlib.Path, metavar="DIR",
                         help="the kit's source tree to bundle (default: the one this dlgrade runs from)")
 
@@ -66,19 +69,22 @@ def source_files(root):
     return sorted(files)
 
 
-def write_zip(assignment, out, source=None, visibility="visible", isolation=None):
+def write_zip(assignment, out, source=None, visibility="visible", isolation=GRADESCOPE_ISOLATION):
+    """Write the autograder zip to ``out``. Raises ``ValueError`` for an unknown visibility or
+    isolation level (``autograder.sandbox.LEVELS``), before anything is written."""
+    from ..sandbox import LEVELS
     from . import gradescope_scripts as scripts
 
     if visibility not in VISIBILITIES:
         raise ValueError(f"unknown visibility {visibility!r} (one of: {', '.join(VISIBILITIES)})")
-    if isolation and not _LEVEL.match(isolation):
-        raise ValueError(f"isolation level {isolation!r} is not a level name")
+    if isolation not in LEVELS:   # checked here, not on Gradescope, where it would fail every student
+        raise ValueError(f"unknown isolation level {isolation!r} (one of: {', '.join(LEVELS)})")
     root = kit_source(source)
     out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w") as zf:
         _add(zf, "setup.sh", scripts.SETUP_SH, executable=True)
         _add(zf, "run_autograder", scripts.RUN_AUTOGRADER.format(
-            assignment=assignment, visibility=visibility, isolation=isolation or ""), executable=True)
+            assignment=assignment, visibility=visibility, isolation=isolation), executable=True)
         for name, path in source_files(root):
             _add(zf, name, path.read_bytes())
     return out

@@ -10,6 +10,10 @@ which picks the submitted file by the kit's one-file rule, grades it with ``dlgr
 ``results.json``: Gradescope's passed/failed status (dlgrade's category moves to the test's
 ``extra_data``), the visibility chosen when the zip was built for every test and for the
 top-level output, and a first line that names the file graded and the files passed over.
+Outputs are Markdown (``output_format``/``test_output_format`` ``md``, Gradescope's
+results.json spec, gradescope-autograders.readthedocs.io/en/latest/specs/) so the feedback's
+```python blocks render as code; every other line ends in a hard line break, so the
+feedback's lines stay lines.
 
 Gradescope's layout: ``ROOT/submission/`` (the upload), ``ROOT/results/results.json`` (what
 Gradescope reads), ``ROOT/submission_metadata.json`` (the submission time and due date).
@@ -27,7 +31,8 @@ VISIBILITIES = ("visible", "after_due_date", "after_published", "hidden")
 # When students see test details and scores, for the top-level message (Gradescope's terms).
 WHEN = {"after_due_date": "after the due date",
         "after_published": "when your instructor publishes the grades",
-        "hidden": "from your instructor (they are not shown on Gradescope)"}
+        "hidden": "by your instructor (they are not shown on Gradescope)"}
+MARKDOWN = "md"   # Gradescope's name for Markdown output
 
 
 def choose_submission(folder, assignment):
@@ -92,15 +97,34 @@ def top_output(result_output, assignment, visibility, graded, reason, passed_ove
     return "\n".join(lines)
 
 
+def to_markdown(text):
+    """Plain feedback -> Markdown that shows the same lines: fenced blocks are kept as they
+    are; every other non-empty line gets a hard line break (two trailing spaces) so Markdown
+    does not join the lines into one paragraph."""
+    out, in_fence = [], False
+    for line in (text or "").splitlines():
+        if line.startswith("```"):
+            in_fence = not in_fence
+            out.append(line)
+        elif in_fence or not line.strip():
+            out.append(line)
+        else:
+            out.append(line.rstrip() + "  ")
+    return "\n".join(out)
+
+
 def to_gradescope(result, assignment, visibility, graded, reason, passed_over, submitted):
     """dlgrade's result -> Gradescope's results.json (scores untouched)."""
     for test in result.get("tests", []):
         test["extra_data"] = {"status": test["status"]}
         test["status"] = "passed" if test["status"] == "passed" else "failed"
         test["visibility"] = visibility
+        test["output"] = to_markdown(test.get("output", ""))
     result["visibility"] = visibility
     result["stdout_visibility"] = "hidden"
-    result["output"] = top_output(result.get("output", ""), assignment, visibility, graded, reason, passed_over)
+    result["output_format"] = result["test_output_format"] = MARKDOWN
+    result["output"] = to_markdown(
+        top_output(result.get("output", ""), assignment, visibility, graded, reason, passed_over))
     extra = result.setdefault("extra_data", {})
     extra["file"] = str(graded)
     extra["notes"] = [f"passed over: {p}" for p in passed_over] + list(extra.get("notes") or [])

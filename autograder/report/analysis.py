@@ -20,6 +20,7 @@ class WeekSummary:
     source: str           # "autograded (week09)", "manual", or "not graded yet"
     lab: str              # the autograded lab's name, or "" for other weeks
     mean: float           # over every student, missing work counting 0 (None: not graded yet)
+    mean_scored: float    # over the students with a score only, as `dlgrade grade`'s summary
     median: float
     low: float
     high: float
@@ -56,9 +57,13 @@ def truncate(text, limit=MESSAGE_CHARS):
 
 
 def failure_message(output):
-    """The problem a test's feedback reports (diagnosis and hint), without the test's
-    name and the input listing; the whole first line if nothing else is left."""
-    lines = [line.strip() for line in output.splitlines()
+    """The problem a test's feedback reports (diagnosis and hint) as prose: without the
+    test's name, the input listing, and the fenced code block that rebuilds the case (nor
+    the line introducing it); the whole first line if nothing else is left."""
+    prose = output.split("```", 1)[0].splitlines()
+    if "```" in output and prose and prose[-1].rstrip().endswith(":"):
+        prose = prose[:-1]              # "To reproduce it, run this below your functions ...:"
+    lines = [line.strip() for line in prose
              if line.strip() and not line[:1].isspace() and not line.startswith(_CONTEXT)]
     if not lines:
         lines = output.strip().splitlines()[:1]
@@ -87,6 +92,8 @@ def week_summaries(course, rows, manual):
         out.append(WeekSummary(
             week=week, source=source, lab=by_column.get(week.column, ""),
             mean=statistics.fmean(values) if values else None,
+            mean_scored=(statistics.fmean(r.points[week.column] for r in rows if r.scored(week.column))
+                         if scored else None),
             median=statistics.median(values) if values else None,
             low=min(values) if values else None, high=max(values) if values else None,
             scored=scored, values=values,

@@ -1,10 +1,11 @@
 """The gradebook: every student's points per graded week of the syllabus, and its CSV.
 
 An autograded lab's raw score is scaled to its week's points (``score / max_score *
-points``, rounded to 2 decimals), so a result graded with any maximum lands on the
-syllabus scale; hand-scored weeks come from the manual file. A week without a score is
+points``, kept unrounded), so a result graded with any maximum lands on the syllabus scale; hand-scored weeks come from the manual file. A week without a score is
 ``None`` ("not graded yet" in the report, an empty cell in canvas.csv) and counts 0 in
-gradebook.csv and its totals.
+gradebook.csv and its totals. Numbers are rounded only when written (``fmt``: 4 decimals,
+exact for the tests' weights, which are multiples of 1/16 point), and totals are sums of the
+unrounded points.
 """
 import csv
 from dataclasses import dataclass, field
@@ -35,15 +36,16 @@ class Row:
     @property
     def total(self):
         """The sum of the week points; a week without a score counts 0."""
-        return round(sum(p for p in self.points.values() if p is not None), 2)
+        return sum(p for p in self.points.values() if p is not None)
 
     def scored(self, column):
         return self.points.get(column) is not None
 
 
 def scaled(result, lab):
-    """``result``'s raw score on its week's scale, e.g. raw 3.75 of 5 in a 5-point week -> 3.75."""
-    return round(result.score / result.max_score * lab.points, 2)
+    """``result``'s raw score on its week's scale, unrounded: raw 3.75 of 5 in a 5-point week
+    -> 3.75, raw 1 of 3 -> 1.666..."""
+    return result.score / result.max_score * lab.points
 
 
 def _late(course, lab, result, points):
@@ -53,7 +55,7 @@ def _late(course, lab, result, points):
     policy = course.late_policy
     adjusted = None
     if policy is not None and days is not None:
-        adjusted = round(points * (1 - policy.deduction(days)), 2)
+        adjusted = points * (1 - policy.deduction(days))
     return Late(lab=lab.name, days=days, points=points, adjusted=adjusted)
 
 
@@ -107,9 +109,13 @@ def scored_weeks(course, rows):
     return [w for w in course.graded_weeks if any(r.scored(w.column) for r in rows)]
 
 
+DECIMALS = 4   # exact for multiples of 1/16 point (0.0625); finer values are rounded
+
+
 def fmt(value):
-    """A number as the CSVs write it: ``10``, ``3.75``, ``2.5`` (at most 2 decimals)."""
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    """A number as the CSVs and the report write it: ``10``, ``3.75``, ``2.125``, ``0.0625``
+    (at most ``DECIMALS`` decimals, trailing zeros dropped; 1/3 -> ``0.3333``)."""
+    text = f"{value:.{DECIMALS}f}".rstrip("0").rstrip(".")
     return "0" if text == "-0" else text
 
 
