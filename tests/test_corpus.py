@@ -297,3 +297,21 @@ def test_every_failing_case_can_be_replayed(graded, week):
         assert "right" not in verdicts, (path.name, list(zip(verdicts, blocks)))
         replayed += len(blocks)
     assert replayed >= 20
+
+
+def test_a_same_padding_bug_costs_only_the_same_padding_tests(tmp_path):
+    # A user's trial: conv2d with the odd 'same' pad at the top/left, right for every 'valid'
+    # input and for integer images, lost the integer-images test too because its cases used
+    # 'same'. A bug costs the feature it is in: only tests that use 'same' (or mix every
+    # feature: the fixtures and padding corners) may fail.
+    cases = pathlib.Path(__file__).resolve().parent / "data" / "student_cases"
+    proc = grade("week09", tmp_path, cases / "conv_same_top_heavy.py", cases / "conv_same_k_minus_1.py")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    for student, result in read_results(tmp_path).items():
+        conv = [t for t in result["tests"] if t["tags"][0] == "conv2d"]
+        failed = {t["name"] for t in conv if t["status"] != "passed"}
+        assert failed, f"{student}: its 'same' bug went unnoticed"
+        for name in failed:
+            assert "same" in name or "golden fixtures" in name, f"{student}: {name!r} failed"
+        integer = [t for t in conv if t["name"].startswith("conv2d: integer images")]
+        assert integer and integer[0]["status"] == "passed", student
