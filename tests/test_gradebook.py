@@ -4,6 +4,9 @@ Every expected number below is worked out in the comment next to it from the syl
 (week08: 10 points, week09: 5, week12: 10, week17: 30; 105 in all) and the raw scores
 chosen in the test, not read back from the code under test.
 """
+import csv
+import re
+
 import pytest
 
 from autograder import course
@@ -678,3 +681,19 @@ def test_late_is_true_false_or_unknown(name, marker, submitted_at, expected, utc
     submission = types.SimpleNamespace(path=__import__("pathlib").Path("/x") / name, late=marker,
                                        submitted_at=submitted_at)
     assert grade._late(submission, "week09")[0] is expected
+
+
+def test_canvas_csv_keeps_formula_like_names_and_sections_as_text(tmp_path):
+    # The review's case: a name that closes the "=\"...\"" quoting and appends a formula.
+    r8 = tmp_path / "r8"
+    simple_result(r8, "alice", "week08", 7, 10)
+    name, section = '-"&HYPERLINK("http://127.0.0.1/x","click")&"', "=1+1"
+    roster = write_csv(tmp_path / "roster.csv", ROSTER_HEADER, [["alice", name, "S1", "asmith", section]])
+    build_report([r8], tmp_path / "out", roster=roster)
+    with open(tmp_path / "out" / "canvas.csv", newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    literal = re.compile(r'^="((?:[^"]|"")*)"$')      # one spreadsheet string literal, nothing after it
+    for cell, text in ((rows[2][0], name), (rows[2][4], section)):
+        match = literal.match(cell)
+        assert match, cell
+        assert match.group(1).replace('""', '"') == text

@@ -44,13 +44,15 @@ from .gradebook import fmt, scored_weeks
 HEADER = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 POINTS_POSSIBLE = "    Points Possible"
 # Canvas's exporter quotes names starting with "=" so a spreadsheet does not run them as a
-# formula; we do the same for every formula-starting character (ids are left as they are:
-# Canvas matches students by them).
+# formula; we do the same for every formula-starting character in the name and the section
+# (ids are left as they are: Canvas matches students by them).
 _FORMULA = re.compile(r"^\s*[=+\-@]")
 
 
 def _cell(text):
-    return f'="{text}"' if _FORMULA.match(text) else text
+    """``text``, or for a formula-starting one the string literal ``="..."`` (quotes doubled, so
+    a name like ``-"&HYPERLINK(...)&"`` stays text in a spreadsheet)."""
+    return '="' + text.replace('"', '""') + '"' if _FORMULA.match(text) else text
 
 
 def canvas_id(row):
@@ -62,7 +64,7 @@ def canvas_id(row):
 
 def _student_cells(row):
     info = row.info
-    return [_cell(info.name or row.student), canvas_id(row), info.sis_user_id, info.sis_login_id, info.section]
+    return [_cell(info.name or row.student), canvas_id(row), info.sis_user_id, info.sis_login_id, _cell(info.section)]
 
 
 def matchable(rows):
