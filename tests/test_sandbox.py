@@ -844,3 +844,98 @@ def test_sweep_worker_ipc_removes_only_the_given_uids():
     finally:
         launch.sweep_worker_ipc(uids=(mine, other))
     assert not _ipc_of(other)
+
+
+# A week-8 lab file as students write them: NumPy's lazily loaded submodules (random, testing,
+# lib.stride_tricks, linalg), its global settings, and the stdlib helpers labs use.
+HONEST_IDIOMS = textwrap.dedent('''
+    """Week 8 lab: dense layers."""
+    from __future__ import annotations
+    import functools, itertools, math, time, warnings
+    from dataclasses import dataclass, field
+    from typing import List, NamedTuple, Optional
+    import numpy as np
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    np.set_printoptions(precision=4, suppress=True)
+    np.random.seed(0)
+    RNG = np.random.default_rng(0)
+
+    @dataclass
+    class Layer:
+        units: int
+        weights: List[np.ndarray] = field(default_factory=list)
+
+    class Shape(NamedTuple):
+        rows: int
+        cols: int
+
+    @functools.lru_cache(maxsize=None)
+    def fan_in(n: int) -> float:
+        return math.sqrt(2.0 / n)
+
+    def relu(x: np.ndarray) -> np.ndarray:
+        return np.maximum(x, 0)
+
+    def dense(x, w, b, activation: Optional[str] = None):
+        start = time.perf_counter()
+        out = np.einsum("ni,ij->nj", x, w) + b
+        if activation == "relu":
+            out = relu(out)
+        print(f"dense took {time.perf_counter() - start:.1e} s", Shape(*out.shape), Layer(4))
+        return out
+
+    def softmax(x, axis=-1):
+        e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+        return e / np.sum(e, axis=axis, keepdims=True)
+
+    def self_check(x):
+        """What students leave in the file: checks of their own functions."""
+        w = RNG.standard_normal((x.shape[1], 4)) * fan_in(x.shape[1])
+        out = dense(x, w, np.zeros(4), "relu")
+        np.testing.assert_allclose(softmax(out).sum(axis=1), 1.0, rtol=1e-6)
+        windows = sliding_window_view(np.pad(x[0], 1), 3)
+        norms = np.linalg.norm(windows, axis=1) + np.linalg.svd(np.random.randn(3, 3), compute_uv=False).sum()
+        pairs = list(itertools.combinations(range(3), 2))
+        warnings.warn(f"{len(pairs)} pairs checked")
+        return norms + np.fft.fft(x[0]).real.sum() * 0
+''')
+
+SUBMODULE_TAMPERING = textwrap.dedent('''
+    import sys, types
+    import numpy as np
+
+    def tamper(x):
+        import numpy.random
+        np.random = types.ModuleType("numpy.random")         # a loaded submodule replaced
+        np.fft = types.SimpleNamespace(fft=lambda a: a)      # one not loaded yet, faked
+        fake = types.ModuleType("numpy.polynomial")          # faked in sys.modules too
+        sys.modules["numpy.polynomial"] = np.polynomial = fake
+        np.testing                                           # a genuine lazy load: silent
+        np.helper = len
+        np.linalg.norm = lambda *a, **k: 0.0
+        sys.path.append("/etc")                              # widens nothing
+        try:
+            open("/etc/passwd")
+        except OSError:
+            pass
+        return x
+''')
+
+
+def test_integrity_is_silent_for_honest_lab_idioms():
+    with Worker([("cell 1", HONEST_IDIOMS)]) as w:
+        x = np.arange(12.0).reshape(3, 4) - 5
+        for name, args in (("relu", (x,)), ("softmax", (x,)), ("self_check", (x,)),
+                           ("dense", (x, np.ones((4, 2)), np.zeros(2)))):
+            reply = w.call(name, args, timeout=30)
+            assert reply.status == "ok", (name, reply.message)
+        assert "dense took" in reply.stdout
+        assert w.integrity == set()
+
+
+def test_integrity_tells_numpy_submodules_loaded_by_numpy_from_replaced_ones():
+    with Worker([("cell 1", SUBMODULE_TAMPERING)]) as w:
+        assert w.call("tamper", (np.ones(3),), timeout=30).status == "ok"
+        assert w.integrity == {"patched numpy.random", "added numpy.fft", "patched numpy.polynomial",
+                               "added numpy.helper", "patched numpy.linalg.norm", "tried to open /etc/passwd"}

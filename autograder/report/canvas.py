@@ -29,6 +29,8 @@ Safe on a live course (checked against ``gradebook_importer.rb`` and
 - ``ID`` is the Canvas user id: the roster's ``canvas_id``, else the student id when it is
   one (digits: a Canvas zip); Canvas then matches by ``SIS User ID``/``SIS Login ID``/name.
 - There is no total column: Canvas would import it as one more assignment.
+- Students on no roster row (``Row.on_roster`` False) are left out: without the roster's
+  ids Canvas could not match them (gradebook.csv and the report keep them).
 
 ``canvas-by-week/<week>.csv`` holds one scored week each, with only the students who have a
 score in it: no empty cell at all, so importing it can never remove a grade that exists only
@@ -63,9 +65,15 @@ def _student_cells(row):
     return [_cell(info.name or row.student), canvas_id(row), info.sis_user_id, info.sis_login_id, info.section]
 
 
+def matchable(rows):
+    """The rows Canvas can match: not those of students on no roster row."""
+    return [row for row in rows if row.on_roster]
+
+
 def write_by_week(folder, course, rows):
     """Write ``folder/<weekNN>.csv`` per scored week: that week's column and only the students
     with a score in it. Returns the files written."""
+    rows = matchable(rows)
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.glob("week*.csv"):     # a week no longer scored must not linger
         old.unlink()
@@ -86,6 +94,7 @@ def write_by_week(folder, course, rows):
 def write_csv(path, course, rows):
     """Write ``canvas.csv`` from gradebook rows (``gradebook.Row``): one column per graded week
     that someone has a score for, an empty cell where a student has none."""
+    rows = matchable(rows)
     weeks = scored_weeks(course, rows)
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
