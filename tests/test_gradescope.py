@@ -59,7 +59,15 @@ def simulate(zip_path, tmp_path, files, metadata=None, path_first=None):
     proc = subprocess.run(["bash", str(root / "source" / "run_autograder")], env=env,
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
-    return json.loads((root / "results" / "results.json").read_text())
+    return read_as_student(json.loads((root / "results" / "results.json").read_text()))
+
+
+def read_as_student(result):
+    """Gradescope shows ``md`` outputs rendered: the tests read their text as a student does."""
+    if result.get("output_format") == "md":
+        for item in [result, *result.get("tests", [])]:
+            item["output"] = "\n".join(_rendered_lines(item.get("output", "")))
+    return result
 
 
 def local_grade(path, tmp_path):
