@@ -20,8 +20,10 @@ abstract socket name), so grading needs root. Levels, strongest first:
 - ``"uid"``: no namespaces (a default Docker container): a chroot into a copy of
   the interpreter, stdlib and NumPy made once per batch (`pyroot.py`), so the
   grader's command line, inputs, results and temp folders are out of sight; own
-  uid, cgroup and seccomp filter (which also refuses every socket but AF_UNIX,
-  as there is no network namespace).
+  uid, cgroup and seccomp filter, which also refuses every socket (AF_UNIX too:
+  abstract names are per network namespace), System V IPC and POSIX message
+  queues, as the worker shares the host's network and IPC namespaces; the end of
+  each worker removes IPC objects of its uid all the same (`sweep_worker_ipc`).
 - ``"uid-nocgroup"``: the same without the cgroup.
 
 The grader uses the strongest level that works (`isolation_level`, probed once
@@ -57,7 +59,8 @@ LEVEL_NOTES = {
                                "process, so one submission's processes together can slow or squeeze "
                                "the submissions graded beside it",
     "uid": "no namespaces: own uid, cgroup and a private copy of Python (chroot), but the submission "
-           "shares the host's network stack (sockets other than AF_UNIX are refused)",
+           "shares the host's network and IPC namespaces (sockets, System V IPC and message queues are "
+           "refused)",
     "uid-nocgroup": "no namespaces and no cgroups: own uid and a private copy of Python (chroot); "
                     "memory and CPU are limited per process only",
 }
@@ -305,7 +308,7 @@ class Worker:
                   "file_bytes": lim.file_bytes, "open_files": lim.open_files, "processes": lim.processes}
         cfg = {"fds": [cmd_r, rep_w], "jail": namespaces, "uid": uid, "limits": limits,
                "caps": lim.caps(64 << 20).as_dict(), "out_caps": lim.caps(reply_header).as_dict(),
-               "output_chars": lim.output_chars, "seccomp": seccomp.filter_bpf().hex(),
+               "output_chars": lim.output_chars, "seccomp": seccomp.filter_bpf(shares_host=not namespaces).hex(),
                "numpy_path": pyroot.NUMPY_HOME, "cgroups": [], "audit_fd": aud_w}
         if with_cgroup:
             layout, why = _cgroups()
@@ -470,6 +473,7 @@ class Worker:
             self._home = None
         if self._lease is not None:
             sweep_worker_files(uids=(self._lease.uid,))
+            sweep_worker_ipc(uids=(self._lease.uid,))
             self._lease.release()
             self._lease = None
         if self._tmp is not None:
@@ -818,6 +822,40 @@ def sweep_worker_files(uids=None, places=("/dev/shm", "/tmp", "/var/tmp")):
     return removed
 
 
+_IPC_TABLES = (("shm", "shmid", "shmctl"), ("sem", "semid", "semctl"), ("msg", "msqid", "msgctl"))
+
+
+def sweep_worker_ipc(uids=None):
+    """Remove System V IPC objects (shared memory, semaphores, message queues) of worker uids.
+
+    Only the uid levels share the grader's IPC namespace, and their filter refuses
+    these calls: like `sweep_worker_files`, the last line. Reads /proc/sysvipc/*
+    (objects of the grader's IPC namespace; owner ``uid`` or creator ``cuid``) and
+    removes with IPC_RMID. Returns ``["shm 123", ...]``, what it removed.
+    """
+    import ctypes
+    wanted = (lambda u: u in uids) if uids is not None else (lambda u: _UID_BASE <= u < _UID_BASE + _UID_SPAN)
+    libc = ctypes.CDLL(None, use_errno=True)
+    removed = []
+    for kind, id_column, ctl in _IPC_TABLES:
+        try:
+            with open(f"/proc/sysvipc/{kind}") as f:
+                header, *rows = [line.split() for line in f]
+        except (OSError, ValueError):
+            continue
+        at = {name: header.index(name) for name in (id_column, "uid", "cuid")}
+        for row in rows:
+            try:
+                ident, owners = int(row[at[id_column]]), (int(row[at["uid"]]), int(row[at["cuid"]]))
+            except (IndexError, ValueError):
+                continue
+            if any(wanted(u) for u in owners):
+                args = (ident, 0, 0) if kind == "sem" else (ident, 0, None)   # IPC_RMID = 0
+                if getattr(libc, ctl)(*args) == 0:
+                    removed.append(f"{kind} {ident}")
+    return removed
+
+
 _PROBE = '''
 import os, socket
 import numpy as np
@@ -837,7 +875,12 @@ def probe(paths):
         userns = int(ctypes.CDLL(None, use_errno=True).unshare(0x10000000) == 0)
     except OSError:
         userns = 0
-    return np.array([os.getuid(), seen, inet, userns, os.path.exists("/proc/1/cmdline")])
+    try:
+        socket.socket(socket.AF_UNIX, socket.SOCK_STREAM).close()
+        unix = 1
+    except OSError:
+        unix = 0
+    return np.array([os.getuid(), seen, inet, userns, os.path.exists("/proc/1/cmdline"), unix])
 '''
 
 
@@ -850,12 +893,12 @@ def _probe(level):
         reply = w.call("probe", (paths,), timeout=20)
         if reply.status != "ok":
             raise WorkerError(f"probe call failed: {reply.status} {reply.message}")
-        uid, seen, inet, userns, host_proc = (int(v) for v in reply.value)
+        uid, seen, inet, userns, host_proc, unix = (int(v) for v in reply.value)
         if uid < _UID_BASE:
             raise WorkerError(f"{level}: still uid {uid}")
         if seen:
             raise WorkerError(f"{level}: the kit is visible")
-        if inet or userns:
+        if inet or userns or (unix and not _level_parts(level)[0]):
             raise WorkerError(f"{level}: the system-call filter is not in force")
         if host_proc and not _level_parts(level)[0]:
             raise WorkerError(f"{level}: the host's processes are visible")
