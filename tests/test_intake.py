@@ -621,3 +621,24 @@ def test_identical_zip_members_are_found_by_size_and_crc(tmp_path):
     [ann] = collect([tmp_path / "class"], assignment="week09")
     assert [n for n in ann.notes if "identical" in n] == [
         "lab.zip/a.py is an identical copy of lab.zip/week09.py: counted once"]
+
+
+def test_a_statement_too_large_to_send_is_skipped_and_the_rest_loaded(sandbox):
+    # 12 MB of control characters: 72 MB once JSON-escaped, past the 64 MB frame cap.
+    source = "def f():\n    return 1\n\nJUNK = '" + "\x01" * (12 << 20) + "'\n\ndef g():\n    return 2\n"
+    report = loaded(sandbox, [("lab.py", source)], load_timeout=10)
+    assert {"f", "g"} <= set(report["defined"]) and report["fatal"] is None
+    assert [e["where"] for e in report["errors"]] == ["lab.py, line 4"]
+    assert "too large to send" in report["errors"][0]["message"]
+
+
+@pytest.mark.parametrize("report", [
+    {"errors": 5}, {"errors": [5]}, {"defined": "f"}, {"stdout": 7}, [1, 2], None,
+    {"blocked_imports": {"a": 1}},
+])
+def test_a_load_report_of_the_wrong_shape_is_the_students_load_failure(report):
+    from autograder.sandbox.launch import Worker
+    cleaned = Worker._clean_report(report, [])
+    assert cleaned["defined"] == [] and "malformed load report (bad output)" in cleaned["fatal"]
+    good = Worker._clean_report({"defined": ["f"], "errors": [{"where": "w", "message": "m", "binds": 3}]}, [])
+    assert good["fatal"] is None and good["defined"] == ["f"] and good["errors"][0]["binds"] == []

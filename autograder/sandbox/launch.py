@@ -534,6 +534,7 @@ class Worker:
         budget, see worker.load); a statement that outlives even the margin is skipped and the
         code reloaded in a fresh worker, at most ``retries`` times."""
         skipped = []  # errors for statements skipped on a reload
+        cells, unsent = self._sendable(cells)
         for attempt in range(retries + 1):
             self._spawn()
             deadline = time.monotonic() + load_timeout + self.LOAD_MARGIN
@@ -543,13 +544,17 @@ class Worker:
                                    "skip": [s["at"] for s in skipped]}, [], deadline)
             except OSError:
                 sent = "dead"
+            except protocol.ProtocolError as exc:   # still too large: this student's problem only
+                self.close()
+                return self._failed_load(f"the code is too large to send to the grader's sandbox ({exc})",
+                                         unsent)
             while sent is True:
                 got = self._read(deadline)
                 if isinstance(got, tuple) and got[0].get("op") == "progress":
                     last = got[0]
                     continue
                 if isinstance(got, tuple) and got[0].get("op") == "loaded":
-                    return self._clean_report(got[0].get("report"), skipped)
+                    return self._clean_report(got[0].get("report"), unsent + skipped)
                 break
             else:
                 got = "timeout" if sent is False else "eof"
@@ -567,19 +572,68 @@ class Worker:
             skipped.append({"at": last["at"], "where": str(last.get("where", ""))[:200],
                             "message": f"this statement {why}; it was skipped"})
         self.close()
-        errors = [{"where": s["where"], "message": s["message"]} for s in skipped]
-        fatal = f"the code could not be loaded: it {why}"
-        errors.append({"where": "", "message": fatal})
+        return self._failed_load(f"the code could not be loaded: it {why}", unsent + skipped)
+
+    @staticmethod
+    def _failed_load(fatal, skipped):
+        """The load report when nothing could be loaded: ``fatal`` says why (one line)."""
+        errors = [{"where": s["where"], "message": s["message"], "binds": []} for s in skipped]
+        errors.append({"where": "", "message": fatal, "binds": []})
         return {"defined": [], "errors": errors, "blocked_imports": [], "stdout": "", "fatal": fatal}
+
+    # One statement whose JSON (control characters escape to 6 bytes) is larger than this is
+    # not sent to the worker; the load frame as a whole must stay under the 64 MB header cap.
+    MAX_STATEMENT_JSON = 4 << 20
+    MAX_LOAD_JSON = 48 << 20
+
+    @classmethod
+    def _sendable(cls, cells):
+        """``(cells, skipped)``: the cells with statements too large to send blanked out (their
+        lines kept, so line numbers hold), and an error for each, as ``_clean_report`` takes them.
+
+        Only when the whole load frame would be too large; the cells are split by the same
+        linear scanner the worker uses (``statements.py``), never parsed here.
+        """
+        if len(json.dumps(cells)) <= cls.MAX_LOAD_JSON:
+            return cells, []
+        from . import statements
+        out, skipped = [], []
+        for label, source in cells:
+            if len(json.dumps(source)) <= cls.MAX_STATEMENT_JSON:
+                out.append((label, source))
+                continue
+            lines = source.splitlines(keepends=True)
+            starts = list(statements.statement_starts(lines)) or [1]
+            bounds = [1] + [n for n in starts if n > 1] + [len(lines) + 1]
+            kept = []
+            for first, end in zip(bounds, bounds[1:]):
+                text = "".join(lines[first - 1:end - 1])
+                size = len(json.dumps(text))
+                if size > cls.MAX_STATEMENT_JSON:
+                    kept.append("\n" * (end - first))
+                    where = f"{label}, line {first}" if label else f"line {first}"
+                    skipped.append({"where": where[:200], "message":
+                                    f"this statement is too large to send to the grader's sandbox "
+                                    f"({size / 2**20:.0f} MB once encoded); it was skipped"})
+                else:
+                    kept.append(text)
+            out.append((label, "".join(kept)))
+        return out, skipped
 
     @staticmethod
     def _clean_report(report, skipped):
         """The worker's report, type-checked (it comes from the box), plus skipped statements.
 
         Each error: ``where``, ``message`` and ``binds`` (names its statement would have
-        defined, for the judge's feedback, which never parses student code itself).
+        defined, for the judge's feedback, which never parses student code itself). A report
+        of the wrong shape (a forged frame) is this student's load failure, never an exception.
         """
-        report = report if isinstance(report, dict) else {}
+        shapes = {"defined": list, "errors": list, "blocked_imports": list, "stdout": str}
+        if not (isinstance(report, dict)
+                and all(isinstance(report.get(k, t()), t) for k, t in shapes.items())
+                and all(isinstance(e, dict) for e in report.get("errors", []))):
+            return Worker._failed_load("the code could not be loaded: the worker sent a malformed "
+                                       "load report (bad output)", skipped)
         strs = lambda xs: [str(x)[:300] for x in xs][:1000] if isinstance(xs, list) else []
         errors = [{"where": str(e.get("where", ""))[:200], "message": str(e.get("message", ""))[:400],
                    "binds": [str(n)[:100] for n in e.get("binds") or []][:50]
