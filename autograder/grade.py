@@ -483,6 +483,7 @@ def run(args):
 
     from .sandbox import launch
     launch.sweep_worker_files()   # files of worker uids in /dev/shm, /tmp, /var/tmp: none should exist
+    launch.sweep_worker_ipc()     # their System V IPC objects (uid levels): none should exist either
     try:
         scores = results.write_scores(out, lab.name)
     except OSError as exc:

@@ -47,6 +47,7 @@ MACHINE_DEPENDENT = {
     "week08/hostile/toplevel_os_exit": ("relu", "dense", "softmax"),
     "week09/hostile/cpu_starve_neighbours": ("conv2d", "max_pool2d", "avg_pool2d", "flatten", "cnn_forward"),
     "week09/hostile/uid_snoop_litter": ("conv2d",),
+    "week11/hostile/lstm_fork_bomb": ("lstm",),   # like relu_fork_bomb: how fast the bomb is reaped
 }
 
 

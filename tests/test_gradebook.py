@@ -4,6 +4,9 @@ Every expected number below is worked out in the comment next to it from the syl
 (week08: 10 points, week09: 5, week12: 10, week17: 30; 105 in all) and the raw scores
 chosen in the test, not read back from the code under test.
 """
+import csv
+import re
+
 import pytest
 
 from autograder import course
@@ -160,11 +163,6 @@ def _empty_folder(tmp, r8, r9, roster, manual):
     return dict(results=[r8, tmp / "empty"]), ["empty", "no result files (*.json)"]
 
 
-def _result_not_on_roster(tmp, r8, r9, roster, manual):
-    simple_result(r8, "mallory", "week08", 5, 10)
-    return dict(results=[r8], roster=roster), ["mallory.json", "'mallory' is not on the roster"]
-
-
 def _manual(header, row):
     def setup(tmp, r8, r9, roster, manual):
         path = write_csv(tmp / "bad.csv", header, [row])
@@ -179,7 +177,6 @@ MANUAL_CASES = [
     (["student", "week17"], ["alice", "-1"], ["week17 of 'alice' is -1", "outside 0..30"]),
     (["student", "week12"], ["alice", "abc"], ["week12 of 'alice' is 'abc', not a number"]),
     (["student", "week12"], ["alice", "nan"], ["'nan', not a number"]),
-    (["student", "week12"], ["mallory", "5"], ["line 2", "'mallory' is not on the roster"]),
     (["name", "week12"], ["alice", "5"], ["no 'student' column", "name, week12"]),
     (["student", "week12"], ["alice", "4,5,6"], ["'4,5,6', not a number"]),
 ]
@@ -200,7 +197,7 @@ def _roster(header, rows, expected):
 CASES = {
     "not a result": _bad_json, "broken json": _broken_json, "bad status": _bad_status,
     "unknown assignment": _unknown_assignment, "same result twice": _twice,
-    "missing folder": _no_folder, "empty folder": _empty_folder, "result not on roster": _result_not_on_roster,
+    "missing folder": _no_folder, "empty folder": _empty_folder,
     "manual duplicate": _manual_twice,
     "roster missing column": _roster(ROSTER_HEADER[:-1], [["alice", "A", "1", "a"]],
                                      ["badroster.csv", "no column 'section'"]),
@@ -457,6 +454,97 @@ def test_canvas_ids_and_file_names_meet_in_one_row(tmp_path):
     assert by_sis["2027001"]["ID"] == "104001" and by_sis["2027001"]["week09"] == "4"
 
 
+def test_gradescope_sids_join_the_roster_by_sis_user_id(tmp_path, capsys):
+    """A Gradescope export names students by SID, which examples/roster.csv holds as
+    sis_user_id: those results join the student's row (as a Canvas user id joins by canvas_id)."""
+    from autograder import cli
+
+    roster = DATA.parent.parent.parent / "examples" / "roster.csv"
+    r8, r9 = tmp_path / "r8", tmp_path / "r9"
+    simple_result(r8, "ada", "week08", 10, 10)           # a folder: ada's own id
+    simple_result(r9, "2027001", "week09", 4, 5)         # Gradescope: ada's SID -> 4 points
+    simple_result(r9, "104002", "week09", 2, 5)          # Canvas zip: ben's Canvas user id -> 2
+    manual = write_csv(tmp_path / "m.csv", ["student", "week12"], [["2027003", "7"]])   # chen's SID
+    assert cli.main(["report", "--out", str(tmp_path / "out"), "--roster", str(roster),
+                     "--manual", str(manual), str(r8), str(r9)]) == 0
+    assert "warning" not in capsys.readouterr().err
+    _, book, data = gradebook(tmp_path / "out")
+    assert len(data) == 1 + 14 and "2027001" not in book and "104002" not in book
+    assert (book["ada"]["week08"], book["ada"]["week09"], book["ben"]["week09"]) == ("10", "4", "2")
+    assert book["chen"]["week12"] == "7"
+    _, _, by_sis = canvas(tmp_path / "out")
+    assert (by_sis["2027001"]["ID"], by_sis["2027001"]["week09"]) == ("104001", "4")
+
+
+def test_students_not_on_the_roster_are_kept_listed_and_left_out_of_canvas(klass, capsys):
+    """A result or manual row for someone on no roster row does not stop the report: one
+    warning line, a row in gradebook.csv, listed in the report, not in canvas.csv."""
+    from autograder import cli
+
+    tmp, r8, r9, roster, manual = klass
+    simple_result(r8, "mallory", "week08", 5, 10)        # 5/10 * 10 -> 5
+    simple_result(r9, "trent", "week09", 1, 5)           # 1/5 * 5 -> 1
+    manual = write_csv(tmp / "m2.csv", ["student", "week12", "week16"], [["alice", "9.5", ""], ["zed", "4", "2"]])
+    assert cli.main(["report", "--out", str(tmp / "out"), "--roster", str(roster), "--manual", str(manual),
+                     str(r8), str(r9)]) == 0
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "warning" in err and "3 student(s) not on the roster" in err
+    assert "mallory" in err and "trent" in err and "zed" in err
+    _, book, data = gradebook(tmp / "out")
+    assert [row[0] for row in data[1:]] == ["alice", "bob", "carol", "dan", "mallory", "trent", "zed"]
+    assert (book["mallory"]["week08"], book["mallory"]["total"]) == ("5", "5")
+    assert (book["trent"]["week09"], book["zed"]["week12"], book["zed"]["total"]) == ("1", "4", "6")
+    text = (tmp / "out" / "canvas.csv").read_text()
+    assert not any(name in text for name in ("mallory", "trent", "zed"))
+    header = read_csv(tmp / "out" / "canvas.csv")[0]
+    assert "week16" not in header                        # only zed has week16: nobody Canvas can match
+    for path in (tmp / "out" / "canvas-by-week").glob("*.csv"):
+        assert not any(name in path.read_text() for name in ("mallory", "trent", "zed"))
+    assert not (tmp / "out" / "canvas-by-week" / "week16.csv").exists()
+    report = (tmp / "out" / "report.html").read_text()
+    assert "Not on the roster (3)" in report
+    for name in ("mallory", "trent", "zed"):
+        assert f'{name}</a>: not on the roster</li>' in report
+
+
+CANVAS_EXPORT_HEADER = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "CNN Lab (9002)"]
+
+
+@pytest.mark.parametrize("header", [
+    CANVAS_EXPORT_HEADER,                                                    # saved from Canvas as is
+    ["student", "id", "sis_user_id", "sis login id", "SECTION", "CNN Lab (9002)"],   # retyped
+])
+def test_a_roster_saved_from_canvas_gradebook_export(tmp_path, header):
+    """Canvas's export: Student is the name, ID the Canvas user id; no dlgrade 'student' column.
+    Results named by Canvas user id or by SID (sis_user_id) join the rows."""
+    roster = write_csv(tmp_path / "canvas_export.csv", header, [
+        ["    Points Possible", "", "", "", "", "5"],
+        ["Lovelace, Ada", "104001", "2027001", "alovelace", "EI320A-01", "3"],
+        ["Okafor, Ben", "104002", "2027002", "bokafor", "EI320A-01", ""],
+        ["Chen, Wei", "104003", "2027003", "wchen", "EI320A-02", ""],
+    ])
+    [ada, ben, chen] = load_roster(roster)
+    assert (ada.student, ada.name, ada.canvas_id, ada.sis_user_id, ada.sis_login_id, ada.section) == (
+        "104001", "Lovelace, Ada", "104001", "2027001", "alovelace", "EI320A-01")
+    r9 = tmp_path / "r9"
+    simple_result(r9, "104001", "week09", 4, 5)          # Canvas zip
+    simple_result(r9, "2027002", "week09", 2.5, 5)       # Gradescope export (SID)
+    build_report([r9], tmp_path / "out", roster=roster)
+    _, book, data = gradebook(tmp_path / "out")
+    assert [row[0] for row in data[1:]] == ["104001", "104002", "104003"]
+    assert (book["104001"]["week09"], book["104002"]["week09"], book["104003"]["week09"]) == ("4", "2.5", "0")
+    _, _, by_sis = canvas(tmp_path / "out")
+    assert (by_sis["2027001"]["Student"], by_sis["2027001"]["ID"], by_sis["2027001"]["week09"]) == (
+        "Lovelace, Ada", "104001", "4")
+    assert by_sis["2027002"]["week09"] == "2.5" and by_sis["2027003"]["week09"] == ""
+
+
+def test_a_roster_without_student_or_canvas_id_names_both_layouts(tmp_path):
+    path = write_csv(tmp_path / "r.csv", ["Name", "SIS User ID", "SIS Login ID", "Section"], [["A", "1", "a", "X"]])
+    with pytest.raises(ReportError, match=r"no column 'student'.*Student,ID,SIS User ID,SIS Login ID,Section"):
+        load_roster(path)
+
+
 def test_the_same_student_from_a_zip_and_a_folder_is_an_error(tmp_path):
     roster = DATA.parent.parent.parent / "examples" / "roster.csv"
     simple_result(tmp_path / "zip", "104001", "week09", 4, 5)
@@ -593,3 +681,19 @@ def test_late_is_true_false_or_unknown(name, marker, submitted_at, expected, utc
     submission = types.SimpleNamespace(path=__import__("pathlib").Path("/x") / name, late=marker,
                                        submitted_at=submitted_at)
     assert grade._late(submission, "week09")[0] is expected
+
+
+def test_canvas_csv_keeps_formula_like_names_and_sections_as_text(tmp_path):
+    # The review's case: a name that closes the "=\"...\"" quoting and appends a formula.
+    r8 = tmp_path / "r8"
+    simple_result(r8, "alice", "week08", 7, 10)
+    name, section = '-"&HYPERLINK("http://127.0.0.1/x","click")&"', "=1+1"
+    roster = write_csv(tmp_path / "roster.csv", ROSTER_HEADER, [["alice", name, "S1", "asmith", section]])
+    build_report([r8], tmp_path / "out", roster=roster)
+    with open(tmp_path / "out" / "canvas.csv", newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    literal = re.compile(r'^="((?:[^"]|"")*)"$')      # one spreadsheet string literal, nothing after it
+    for cell, text in ((rows[2][0], name), (rows[2][4], section)):
+        match = literal.match(cell)
+        assert match, cell
+        assert match.group(1).replace('""', '"') == text

@@ -13,7 +13,9 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from html import escape, unescape
 
+import markdown_it
 import pytest
 
 from autograder import cli
@@ -57,7 +59,15 @@ def simulate(zip_path, tmp_path, files, metadata=None, path_first=None):
     proc = subprocess.run(["bash", str(root / "source" / "run_autograder")], env=env,
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
-    return json.loads((root / "results" / "results.json").read_text())
+    return read_as_student(json.loads((root / "results" / "results.json").read_text()))
+
+
+def read_as_student(result):
+    """Gradescope shows ``md`` outputs rendered: the tests read their text as a student does."""
+    if result.get("output_format") == "md":
+        for item in [result, *result.get("tests", [])]:
+            item["output"] = "\n".join(_rendered_lines(item.get("output", "")))
+    return result
 
 
 def local_grade(path, tmp_path):
@@ -266,9 +276,32 @@ def test_feedback_is_markdown_with_its_lines_and_code_blocks_intact():
     text = out["tests"][0]["output"]
     prose, code = feedback.split("```python\n")
     assert text.endswith("```python\n" + code)                              # code untouched
-    assert text == "".join(line + "  \n" for line in prose.splitlines()) + "```python\n" + code
-    assert [line.rstrip() for line in out["output"].splitlines()] == [
+    # Rendered by a CommonMark renderer: the prose lines as they were, one per line; the code a block.
+    html = markdown_it.MarkdownIt("commonmark").render(text)
+    assert html.startswith("<p>" + "<br />\n".join(escape(line) for line in prose.splitlines()) + "</p>")
+    assert '<pre><code class="language-python">' + escape(code[:-len("```")]) in html
+    assert [line for line in _rendered_lines(out["output"])] == [
         "Graded: week08.py (the only .py file).", "week08: 1 / 10 points."]
+
+
+def _rendered_lines(markdown):
+    html = markdown_it.MarkdownIt("commonmark").render(markdown)
+    return [unescape(re.sub(r"<[^>]+>", "", line)) for line in html.splitlines() if line.strip()]
+
+
+def test_student_text_cannot_become_markup_on_gradescope():
+    """An exception message is student text: it must show as written, never as a link, an image,
+    bold text or HTML (the review's phishing case), inside or after the kit's code blocks."""
+    from autograder.labs import gradescope_run
+
+    hostile = ("**Regrade approved** [request regrade here](http://127.0.0.1:8000/phish) "
+               "![](http://127.0.0.1:8000/pixel.png) <img src=x onerror=alert(1)> &amp; _x_ `code`")
+    feedback = (f"crashed: {hostile}\n```python\nrelu(x)\n```\n{hostile}\n  ```\n{hostile}\n"
+                "```python\n```python\n```\n" + hostile)
+    html = markdown_it.MarkdownIt("commonmark", {"html": True}).render(gradescope_run.to_markdown(feedback))
+    for tag in ("<a ", "<img", "<strong", "<em", "<code>"):
+        assert tag not in html, tag
+    assert html.count(escape("[request regrade here](http://127.0.0.1:8000/phish)")) == 4
 
 
 def test_bad_visibility_or_isolation_is_one_line(tmp_path, capsys):
@@ -290,3 +323,22 @@ def test_late_from_gradescope_metadata(tmp_path):
     assert gradescope_run.submission_time(tmp_path)[1] is False
     (tmp_path / "submission_metadata.json").write_text(json.dumps({"created_at": "2027-04-30T10:00:00-07:00"}))
     assert gradescope_run.submission_time(tmp_path)[1] is None
+
+
+def test_symbolic_links_in_the_upload_are_never_followed(tmp_path):
+    """An upload may hold links (Gradescope unpacks zips as they are): a link to the kit's
+    reference code must not be graded, and its lines must never reach the feedback."""
+    from autograder.labs.gradescope_run import choose_submission
+    outside = tmp_path / "reference"
+    outside.mkdir()
+    (outside / "core.py").write_text("SECRET = 1\n")
+    (outside / "week09.ipynb").write_text("{}")
+    upload = tmp_path / "submission"
+    upload.mkdir()
+    (upload / "week09.py").symlink_to(outside / "core.py")
+    (upload / "lab").symlink_to(outside, target_is_directory=True)
+    (upload / "mine.py").write_text("x = 1\n")
+    choice = choose_submission(upload, "week09")
+    assert choice.file == "mine.py" and choice.passed_over == ()
+    (upload / "mine.py").unlink()
+    assert choose_submission(upload, "week09").file is None

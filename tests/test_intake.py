@@ -541,3 +541,104 @@ def test_an_unlistable_input_folder_is_one_line_not_a_traceback(tmp_path, monkey
     monkeypatch.setattr(pathlib.Path, "iterdir", refuse)
     with pytest.raises(SubmissionError, match=r"cannot list it \(Permission denied\)"):
         collect([tmp_path])
+
+
+# ------------------------------------------------------------------ hostile intake (fresh-break review)
+
+
+def _text_fields(sub):
+    return [sub.student, str(sub.path), sub.file or "", *sub.notes, *sub.problems, *sub.passed_over]
+
+
+def test_file_names_that_are_not_utf8_get_safe_ids_and_writable_results(tmp_path):
+    (tmp_path / "class").mkdir()
+    for name in (b"caf\xe9.py", b"caf\xe8.py", b"caf_.py"):       # Latin-1 bytes beside a clean name
+        with open(os.path.join(os.fsencode(tmp_path / "class"), name), "w") as handle:
+            handle.write("x = 1\n")
+    subs = collect([tmp_path / "class"], assignment="week09")
+    assert len({s.student for s in subs}) == 3 and all(s.cells and not s.missing for s in subs)
+    for sub in subs:
+        results.check_student_id(sub.student)
+        json.dumps(_text_fields(sub), ensure_ascii=False).encode("utf-8")   # what writing a result does
+    assert ids.unique_ids(["caf\udce9"]) == {"caf\udce9": "caf"}
+
+
+def test_a_folder_too_deep_to_walk_is_noted_for_its_student_only(tmp_path):
+    (tmp_path / "class" / "ada").mkdir(parents=True)
+    (tmp_path / "class" / "ada" / "week09.py").write_text("x = 1\n")
+    (tmp_path / "class" / "eve").mkdir()
+    folders = [str(tmp_path / "class" / "eve")]
+    for _ in range(1100):                           # beyond the recursion limit (made without recursion)
+        folders.append(folders[-1] + "/d")
+        os.mkdir(folders[-1])
+    (pathlib.Path(folders[-1]) / "hidden.py").write_text("y = 2\n")
+    (tmp_path / "class" / "eve" / "week09.py").write_text("x = 1\n")
+    try:
+        ada, eve = collect([tmp_path / "class"], assignment="week09")
+    finally:                                        # shutil.rmtree recurses too
+        os.remove(pathlib.Path(folders[-1]) / "hidden.py")
+        for folder in reversed(folders[1:]):
+            os.rmdir(folder)
+    assert ada.cells and ada.notes == () and eve.cells and eve.file == "week09.py"
+    assert any("levels deep were not searched" in note for note in eve.notes)
+
+
+def _same_size_bzip2_bomb(n, size=32 << 20):
+    """A zip of ``n`` bzip2 members of ``size`` zeros each (~50 bytes per member on disk)."""
+    import bz2, struct, zlib
+    raw = b"\0" * size
+    packed, crc, out, central = bz2.compress(raw, 9), zlib.crc32(raw), bytearray(), bytearray()
+    for i in range(n):
+        name, offset = f"lab/data{i:04d}.txt".encode(), len(out)
+        out += struct.pack("<IHHHHHIIIHH", 0x04034b50, 46, 0, 12, 0, 0x21, crc, len(packed), size,
+                           len(name), 0) + name + packed
+        central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014b50, 46, 46, 0, 12, 0, 0x21, crc, len(packed),
+                               size, len(name), 0, 0, 0, 0, 0, offset) + name
+    return bytes(out + central + struct.pack("<IHHHHIIH", 0x06054b50, 0, 0, n, n, len(central), len(out), 0))
+
+
+def test_a_zip_of_alike_members_costs_at_most_its_students_read_budget(tmp_path, monkeypatch):
+    from autograder.submissions import sources
+    (tmp_path / "class" / "mallory").mkdir(parents=True)
+    (tmp_path / "class" / "mallory" / "lab.zip").write_bytes(_same_size_bzip2_bomb(60))
+    (tmp_path / "class" / "honest.py").write_text("x = 1\n")
+    read = []
+    member_reader = sources._member_reader
+
+    def counted(archive, info):
+        inner = member_reader(archive, info)
+        return lambda *limit: read.append(len(inner(*limit))) or b"\0" * read[-1]
+    monkeypatch.setattr(sources, "_member_reader", counted)
+    honest, mallory = collect([tmp_path / "class"], assignment="week09")
+    assert honest.cells and mallory.missing
+    assert sum(read) <= sources.MAX_TOTAL_BYTES                  # before: 60 x 32 MB read twice over
+    assert any("too much to read" in note for note in mallory.notes)
+
+
+def test_identical_zip_members_are_found_by_size_and_crc(tmp_path):
+    (tmp_path / "class" / "ann").mkdir(parents=True)
+    make_zip(tmp_path / "class" / "ann" / "lab.zip", {"a.py": "x = 1\n", "b.py": "x = 2\n", "week09.py": "x = 1\n"})
+    [ann] = collect([tmp_path / "class"], assignment="week09")
+    assert [n for n in ann.notes if "identical" in n] == [
+        "lab.zip/a.py is an identical copy of lab.zip/week09.py: counted once"]
+
+
+def test_a_statement_too_large_to_send_is_skipped_and_the_rest_loaded(sandbox):
+    # 12 MB of control characters: 72 MB once JSON-escaped, past the 64 MB frame cap.
+    source = "def f():\n    return 1\n\nJUNK = '" + "\x01" * (12 << 20) + "'\n\ndef g():\n    return 2\n"
+    report = loaded(sandbox, [("lab.py", source)], load_timeout=10)
+    assert {"f", "g"} <= set(report["defined"]) and report["fatal"] is None
+    assert [e["where"] for e in report["errors"]] == ["lab.py, line 4"]
+    assert "too large to send" in report["errors"][0]["message"]
+
+
+@pytest.mark.parametrize("report", [
+    {"errors": 5}, {"errors": [5]}, {"defined": "f"}, {"stdout": 7}, [1, 2], None,
+    {"blocked_imports": {"a": 1}},
+])
+def test_a_load_report_of_the_wrong_shape_is_the_students_load_failure(report):
+    from autograder.sandbox.launch import Worker
+    cleaned = Worker._clean_report(report, [])
+    assert cleaned["defined"] == [] and "malformed load report (bad output)" in cleaned["fatal"]
+    good = Worker._clean_report({"defined": ["f"], "errors": [{"where": "w", "message": "m", "binds": 3}]}, [])
+    assert good["fatal"] is None and good["defined"] == ["f"] and good["errors"][0]["binds"] == []

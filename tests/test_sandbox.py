@@ -5,6 +5,7 @@ dev machine and in CI); each level is forced in turn and must hide the kit, refu
 namespaces and stay off the grader's uid.
 """
 
+import errno
 import os
 import socket
 import sys
@@ -731,3 +732,210 @@ def test_integrity_notes_attempts_even_when_the_call_times_out():
                 "patched numpy.allclose"} <= w.integrity
         assert w.call("forks_then_hangs", (np.ones(3),), timeout=2).status == "timed out"
         assert {"forked a process (os.fork)", "opened a socket"} <= w.integrity   # the child's too
+
+
+# ------------------------------------------------------------------ uid levels: host IPC and sockets
+
+HOST_REACH = textwrap.dedent('''
+    import ctypes, errno, socket
+    import numpy as np
+
+    def sysv(x):
+        libc = ctypes.CDLL(None, use_errno=True)
+        got = []
+        for make in (lambda: libc.shmget(0, 1 << 20, 0o1600), lambda: libc.semget(0, 1, 0o1600),
+                     lambda: libc.msgget(0, 0o1600)):   # IPC_PRIVATE, IPC_CREAT | 0600
+            got += [make(), ctypes.get_errno()]
+        return np.array(got)
+
+    def unix(name):
+        out = []
+        for family, kind in ((socket.AF_UNIX, socket.SOCK_STREAM), (socket.AF_UNIX, socket.SOCK_DGRAM)):
+            try:
+                s = socket.socket(family, kind)
+                s.settimeout(1)
+                s.connect("\\0" + str(name))
+                out.append(s.recv(64).decode())
+            except OSError as exc:
+                out.append(type(exc).__name__)
+        try:
+            socket.socketpair()
+            out.append("socketpair")
+        except OSError as exc:
+            out.append(type(exc).__name__)
+        raise RuntimeError("SOCKETS " + " ".join(out))
+''')
+
+
+def _ipc_of(uid):
+    """System V objects of `uid` in this IPC namespace, as ["shm 12", ...]."""
+    found = []
+    for kind, column, _ in launch._IPC_TABLES:
+        with open(f"/proc/sysvipc/{kind}") as f:
+            header, *rows = [line.split() for line in f]
+        for row in rows:
+            if uid in (int(row[header.index("uid")]), int(row[header.index("cuid")])):
+                found.append(f"{kind} {row[header.index(column)]}")
+    return found
+
+
+def _make_ipc_as(uid):
+    """Fork, become `uid`, make one segment, semaphore set and message queue, and leave them."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            import ctypes
+            libc = ctypes.CDLL(None)
+            os.setgid(uid)
+            os.setuid(uid)
+            ok = (libc.shmget(0, 1 << 20, 0o1600) >= 0 and libc.semget(0, 1, 0o1600) >= 0
+                  and libc.msgget(0, 0o1600) >= 0)
+            os._exit(0 if ok else 1)
+        except BaseException:
+            os._exit(2)
+    assert os.waitpid(pid, 0)[1] == 0
+
+
+@pytest.mark.parametrize("level", ["uid", "uid-nocgroup"])
+def test_uid_levels_refuse_host_ipc_and_sockets_and_sweep_what_is_left(level):
+    name = f"dlgrade-test-{os.getpid()}"
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind("\0" + name)   # an abstract name on the host, as a host service (D-Bus) has
+    listener.listen(1)
+    listener.settimeout(0.2)
+    try:
+        with Worker([("cell 1", HOST_REACH)], isolation=level) as w:
+            uid = w.uid
+            made = w.call("sysv", (np.zeros(1),), timeout=10)
+            assert made.status == "ok", made.message
+            assert made.value.tolist() == [-1, errno.EPERM] * 3   # the filter refused all three
+            r = w.call("unix", (name,), timeout=10)
+            assert r.status == "crashed" and "SOCKETS PermissionError PermissionError PermissionError" in r.message
+            with pytest.raises(OSError):
+                listener.accept()   # nobody came
+            assert {"opened a socket", "used ctypes"} <= w.integrity
+            assert not _ipc_of(uid)
+            _make_ipc_as(uid)   # as if the filter had let them through: close() must remove them
+            assert len(_ipc_of(uid)) == 3
+        assert not _ipc_of(uid), "System V objects of the worker's uid outlived it"
+    finally:
+        listener.close()
+
+
+def test_namespace_level_keeps_unix_sockets_and_ipc_private():
+    # its IPC and network namespaces are its own: socketpair works, nothing reaches the host
+    with Worker([("cell 1", HOST_REACH)], isolation="namespaces+uid") as w:
+        made = w.call("sysv", (np.zeros(1),), timeout=10)
+        assert made.status == "ok" and all(v >= 0 for v in made.value[::2]), made.value
+        assert not _ipc_of(w.uid)   # they live in the worker's own IPC namespace
+        r = w.call("unix", ("dlgrade-nobody-listens",), timeout=10)
+        assert r.status == "crashed" and "ConnectionRefusedError" in r.message and "socketpair" in r.message
+
+
+def test_sweep_worker_ipc_removes_only_the_given_uids():
+    mine, other = launch._UID_BASE + launch._UID_SPAN - 1, launch._UID_BASE + launch._UID_SPAN - 2
+    _make_ipc_as(mine)
+    _make_ipc_as(other)
+    try:
+        before = _ipc_of(mine)
+        assert len(before) == 3
+        assert sorted(launch.sweep_worker_ipc(uids=(mine,))) == sorted(before)
+        assert not _ipc_of(mine) and len(_ipc_of(other)) == 3
+    finally:
+        launch.sweep_worker_ipc(uids=(mine, other))
+    assert not _ipc_of(other)
+
+
+# A week-8 lab file as students write them: NumPy's lazily loaded submodules (random, testing,
+# lib.stride_tricks, linalg), its global settings, and the stdlib helpers labs use.
+HONEST_IDIOMS = textwrap.dedent('''
+    """Week 8 lab: dense layers."""
+    from __future__ import annotations
+    import functools, itertools, math, time, warnings
+    from dataclasses import dataclass, field
+    from typing import List, NamedTuple, Optional
+    import numpy as np
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    np.set_printoptions(precision=4, suppress=True)
+    np.random.seed(0)
+    RNG = np.random.default_rng(0)
+
+    @dataclass
+    class Layer:
+        units: int
+        weights: List[np.ndarray] = field(default_factory=list)
+
+    class Shape(NamedTuple):
+        rows: int
+        cols: int
+
+    @functools.lru_cache(maxsize=None)
+    def fan_in(n: int) -> float:
+        return math.sqrt(2.0 / n)
+
+    def relu(x: np.ndarray) -> np.ndarray:
+        return np.maximum(x, 0)
+
+    def dense(x, w, b, activation: Optional[str] = None):
+        start = time.perf_counter()
+        out = np.einsum("ni,ij->nj", x, w) + b
+        if activation == "relu":
+            out = relu(out)
+        print(f"dense took {time.perf_counter() - start:.1e} s", Shape(*out.shape), Layer(4))
+        return out
+
+    def softmax(x, axis=-1):
+        e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+        return e / np.sum(e, axis=axis, keepdims=True)
+
+    def self_check(x):
+        """What students leave in the file: checks of their own functions."""
+        w = RNG.standard_normal((x.shape[1], 4)) * fan_in(x.shape[1])
+        out = dense(x, w, np.zeros(4), "relu")
+        np.testing.assert_allclose(softmax(out).sum(axis=1), 1.0, rtol=1e-6)
+        windows = sliding_window_view(np.pad(x[0], 1), 3)
+        norms = np.linalg.norm(windows, axis=1) + np.linalg.svd(np.random.randn(3, 3), compute_uv=False).sum()
+        pairs = list(itertools.combinations(range(3), 2))
+        warnings.warn(f"{len(pairs)} pairs checked")
+        return norms + np.fft.fft(x[0]).real.sum() * 0
+''')
+
+SUBMODULE_TAMPERING = textwrap.dedent('''
+    import sys, types
+    import numpy as np
+
+    def tamper(x):
+        import numpy.random
+        np.random = types.ModuleType("numpy.random")         # a loaded submodule replaced
+        np.fft = types.SimpleNamespace(fft=lambda a: a)      # one not loaded yet, faked
+        fake = types.ModuleType("numpy.polynomial")          # faked in sys.modules too
+        sys.modules["numpy.polynomial"] = np.polynomial = fake
+        np.testing                                           # a genuine lazy load: silent
+        np.helper = len
+        np.linalg.norm = lambda *a, **k: 0.0
+        sys.path.append("/etc")                              # widens nothing
+        try:
+            open("/etc/passwd")
+        except OSError:
+            pass
+        return x
+''')
+
+
+def test_integrity_is_silent_for_honest_lab_idioms():
+    with Worker([("cell 1", HONEST_IDIOMS)]) as w:
+        x = np.arange(12.0).reshape(3, 4) - 5
+        for name, args in (("relu", (x,)), ("softmax", (x,)), ("self_check", (x,)),
+                           ("dense", (x, np.ones((4, 2)), np.zeros(2)))):
+            reply = w.call(name, args, timeout=30)
+            assert reply.status == "ok", (name, reply.message)
+        assert "dense took" in reply.stdout
+        assert w.integrity == set()
+
+
+def test_integrity_tells_numpy_submodules_loaded_by_numpy_from_replaced_ones():
+    with Worker([("cell 1", SUBMODULE_TAMPERING)]) as w:
+        assert w.call("tamper", (np.ones(3),), timeout=30).status == "ok"
+        assert w.integrity == {"patched numpy.random", "added numpy.fft", "patched numpy.polynomial",
+                               "added numpy.helper", "patched numpy.linalg.norm", "tried to open /etc/passwd"}

@@ -15,7 +15,8 @@ private mount namespace made for it, the way issue 9 found the holes:
 At each accepted level a small batch of issue 9's attacks runs beside honest code: the
 honest code keeps full marks (the daemon that rewrites results changed nothing), the
 attacks earn nothing, nothing is left in /dev/shm, /tmp, /var/tmp, no process outlives
-the batch and no worker cgroup or copied root stays behind. About 60 s in all.
+the batch, no System V IPC object of a worker uid (a submission that makes four 64 MB
+shared-memory segments) and no worker cgroup or copied root stays behind. About 60-90 s in all.
 """
 import json
 import os
@@ -30,13 +31,14 @@ import time
 
 import pytest
 
-from autograder.sandbox import cgroup
+from autograder.sandbox import cgroup, launch
 from test_hostile import become_subreaper, leftovers, reap, processes
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "corpus"
 ATTACKS = ("z_mallory", "z_copycat", "uid_snoop_litter", "userns_in_jail")
 HONEST = CORPUS / "week09" / "correct" / "vectorized.py"
+SYSV = CORPUS / "weak_machines" / "sysv_shm_outlives.py"   # 4 x 64 MB System V segments, never removed
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("unshare") or not shutil.which("setpriv"),
                                 reason="the simulations need root, unshare and setpriv (util-linux)")
@@ -98,7 +100,19 @@ def _batch(tmp_path):
         shutil.copy(CORPUS / "week09" / "hostile" / f"{name}.py", folder / f"{name}.py")
     shutil.copy(HONEST, folder / "honest_correct.py")
     shutil.copy(HONEST, folder / "honest_twin.py")
+    shutil.copy(SYSV, folder / "sysv_shm_outlives.py")
     return folder
+
+
+def _worker_ipc():
+    """System V objects (this IPC namespace, the host's) owned or made by a worker uid."""
+    found = []
+    for kind in ("shm", "sem", "msg"):
+        header, *rows = [line.split() for line in pathlib.Path(f"/proc/sysvipc/{kind}").read_text().splitlines()]
+        found += [f"{kind} {row[1]}" for row in rows
+                  if any(launch._UID_BASE <= int(row[header.index(c)]) < launch._UID_BASE + launch._UID_SPAN
+                         for c in ("uid", "cuid"))]
+    return found
 
 
 def _orphan_cgroups():
@@ -143,7 +157,12 @@ def test_weak_machine_refuses_then_grades_safely_when_accepted(tmp_path, subreap
     assert code == 0, stderr[-3000:]
     assert f"isolation: {level}" in stdout
     results = {p.stem: json.loads(p.read_text()) for p in out.glob("*.json")}
-    assert set(results) == {*ATTACKS, "honest_correct", "honest_twin"}
+    assert set(results) == {*ATTACKS, "honest_correct", "honest_twin", "sysv_shm_outlives"}
+    sysv = results.pop("sysv_shm_outlives")   # correct but for flatten, which reports the segments made
+    assert sysv["score"] < sum(t["max_score"] for t in sysv["tests"])
+    if not level.startswith("namespaces+"):   # the filter refused shmget; the namespace levels' own IPC
+        assert "made shm []" in json.dumps(sysv), json.dumps(sysv)[:1500]   # namespace dies with them
+    assert not _worker_ipc(), "System V objects of worker uids outlived the batch"
     for name, result in results.items():
         assert result["extra_data"]["isolation"] == level
         max_score = sum(t["max_score"] for t in result["tests"])
@@ -152,7 +171,7 @@ def test_weak_machine_refuses_then_grades_safely_when_accepted(tmp_path, subreap
         assert (out / f"{name}.json").stat().st_mode & 0o077 == 0   # private
     time.sleep(1)   # a daemon that survived would rewrite the results within 0.2 s
     again = {p.stem: json.loads(p.read_text()) for p in out.glob("*.json")}
-    assert again == results, "results changed after the batch"
+    assert again == {**results, "sysv_shm_outlives": sysv}, "results changed after the batch"
     snoop = json.dumps(results["uid_snoop_litter"])
     # it reports what it read ("<out>/<name>.json: score ..."); what it wrote is checked on the host
     # below (the namespace levels' private /tmp, a 64 MB tmpfs, takes some and vanishes with it)

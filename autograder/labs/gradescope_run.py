@@ -37,21 +37,25 @@ MARKDOWN = "md"   # Gradescope's name for Markdown output
 
 def choose_submission(folder, assignment):
     """The kit's one-file rule (``autograder.submissions.choose``, the same as ``dlgrade
-    grade``) over the upload's files, as paths relative to ``folder``: returns its ``Choice``."""
-    from ..submissions import choose
+    grade``) over the upload's regular files, as paths relative to ``folder``: returns its
+    ``Choice``. Symbolic links (to files or folders) are never followed: a link to a file
+    outside the upload (the kit's reference code) is not a candidate (``sources.folder_entries``)."""
+    from ..submissions import SubmissionError, choose
     from ..submissions.notebooks import looks_like_notebook
+    from ..submissions.sources import folder_entries
 
-    folder = pathlib.Path(folder)
-    files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+    try:
+        entries = {entry.name: entry for entry in folder_entries(folder)}
+    except SubmissionError:                 # no upload folder at all: nothing to grade
+        entries = {}
 
     def is_notebook(relative):
         try:
-            with open(folder / relative, "rb") as handle:
-                return looks_like_notebook(handle.read(65536))
+            return looks_like_notebook(entries[relative].head())
         except OSError:
             return False
 
-    return choose(files, assignment, is_notebook=is_notebook)
+    return choose(sorted(entries), assignment, is_notebook=is_notebook)
 
 
 def submission_time(root):
@@ -97,19 +101,30 @@ def top_output(result_output, assignment, visibility, graded, reason, passed_ove
     return "\n".join(lines)
 
 
+# Student text (exception messages, printed output, file names) reaches the feedback, so outside
+# the kit's own fenced blocks every ASCII punctuation character is backslash-escaped (CommonMark
+# lets a backslash escape each): a message can show "[regrade](http://...)" but never make it a link.
+_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+_FENCE_OPEN = re.compile(r"^```[^`]*$")          # the kit's blocks: ```python at column 0
+_FENCE_CLOSE = re.compile(r"^ {0,3}`{3,}\s*$")   # what CommonMark accepts as their end
+
+
 def to_markdown(text):
-    """Plain feedback -> Markdown that shows the same lines: fenced blocks are kept as they
-    are; every other non-empty line gets a hard line break (two trailing spaces) so Markdown
-    does not join the lines into one paragraph."""
+    """Plain feedback -> Markdown that shows exactly the same text: fenced blocks are kept as
+    they are; every other line is escaped and gets a hard line break (two trailing spaces) so
+    Markdown does not join the lines into one paragraph."""
     out, in_fence = [], False
     for line in (text or "").splitlines():
-        if line.startswith("```"):
-            in_fence = not in_fence
+        if in_fence:
+            in_fence = not _FENCE_CLOSE.match(line)
             out.append(line)
-        elif in_fence or not line.strip():
+        elif _FENCE_OPEN.match(line):
+            in_fence = True
             out.append(line)
+        elif not line.strip():
+            out.append("")
         else:
-            out.append(line.rstrip() + "  ")
+            out.append(_PUNCTUATION.sub(r"\\\1", line.rstrip()) + "  ")
     return "\n".join(out)
 
 

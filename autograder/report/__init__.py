@@ -17,8 +17,9 @@ def add_arguments(parser):
     parser.add_argument("--manual", metavar="MANUAL_CSV",
                         help="hand-scored weeks: a CSV with `student` and any weekNN columns")
     parser.add_argument("--roster", metavar="ROSTER_CSV",
-                        help="class roster: student,name,sis_user_id,sis_login_id,section[,canvas_id] "
-                             "(every roster student gets a row; Canvas ids come from here)")
+                        help="class roster: student,name,sis_user_id,sis_login_id,section[,canvas_id], "
+                             "or Canvas's gradebook export (Student,ID,SIS User ID,SIS Login ID,Section); "
+                             "every roster student gets a row; Canvas ids come from here")
     parser.add_argument("--syllabus", metavar="SYLLABUS_TOML",
                         help="the term's syllabus file (default: the bundled autograder/syllabus.toml)")
 
@@ -75,6 +76,11 @@ def run(args):
         print(f"dlgrade report: error: cannot write the report: {exc.strerror or exc} "
               f"({exc.filename or args.out})", file=sys.stderr)
         return 2
+    strangers = [r.student for r in rows if not r.on_roster]
+    if strangers:
+        print(f"dlgrade report: warning: {len(strangers)} student(s) not on the roster (kept in "
+              f"gradebook.csv and the report, left out of canvas.csv): {', '.join(strangers)}",
+              file=sys.stderr)
     out = Path(args.out)
     print(f"{len(rows)} students -> {out / 'gradebook.csv'}, {out / 'canvas.csv'}")
     print(f"report: {(out / 'report.html').resolve().as_uri()}")

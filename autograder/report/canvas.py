@@ -29,6 +29,8 @@ Safe on a live course (checked against ``gradebook_importer.rb`` and
 - ``ID`` is the Canvas user id: the roster's ``canvas_id``, else the student id when it is
   one (digits: a Canvas zip); Canvas then matches by ``SIS User ID``/``SIS Login ID``/name.
 - There is no total column: Canvas would import it as one more assignment.
+- Students on no roster row (``Row.on_roster`` False) are left out: without the roster's
+  ids Canvas could not match them (gradebook.csv and the report keep them).
 
 ``canvas-by-week/<week>.csv`` holds one scored week each, with only the students who have a
 score in it: no empty cell at all, so importing it can never remove a grade that exists only
@@ -42,13 +44,15 @@ from .gradebook import fmt, scored_weeks
 HEADER = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 POINTS_POSSIBLE = "    Points Possible"
 # Canvas's exporter quotes names starting with "=" so a spreadsheet does not run them as a
-# formula; we do the same for every formula-starting character (ids are left as they are:
-# Canvas matches students by them).
+# formula; we do the same for every formula-starting character in the name and the section
+# (ids are left as they are: Canvas matches students by them).
 _FORMULA = re.compile(r"^\s*[=+\-@]")
 
 
 def _cell(text):
-    return f'="{text}"' if _FORMULA.match(text) else text
+    """``text``, or for a formula-starting one the string literal ``="..."`` (quotes doubled, so
+    a name like ``-"&HYPERLINK(...)&"`` stays text in a spreadsheet)."""
+    return '="' + text.replace('"', '""') + '"' if _FORMULA.match(text) else text
 
 
 def canvas_id(row):
@@ -60,12 +64,18 @@ def canvas_id(row):
 
 def _student_cells(row):
     info = row.info
-    return [_cell(info.name or row.student), canvas_id(row), info.sis_user_id, info.sis_login_id, info.section]
+    return [_cell(info.name or row.student), canvas_id(row), info.sis_user_id, info.sis_login_id, _cell(info.section)]
+
+
+def matchable(rows):
+    """The rows Canvas can match: not those of students on no roster row."""
+    return [row for row in rows if row.on_roster]
 
 
 def write_by_week(folder, course, rows):
     """Write ``folder/<weekNN>.csv`` per scored week: that week's column and only the students
     with a score in it. Returns the files written."""
+    rows = matchable(rows)
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.glob("week*.csv"):     # a week no longer scored must not linger
         old.unlink()
@@ -86,6 +96,7 @@ def write_by_week(folder, course, rows):
 def write_csv(path, course, rows):
     """Write ``canvas.csv`` from gradebook rows (``gradebook.Row``): one column per graded week
     that someone has a score for, an empty cell where a student has none."""
+    rows = matchable(rows)
     weeks = scored_weeks(course, rows)
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)

@@ -32,6 +32,7 @@ class Row:
     points: dict                      # week column -> points on the syllabus scale, or None
     results: dict = field(default_factory=dict)   # assignment -> results.Result
     late: dict = field(default_factory=dict)      # assignment -> Late (late results only)
+    on_roster: bool = True    # False: a result or manual row for someone the roster lacks
 
     @property
     def total(self):
@@ -67,24 +68,27 @@ def build(course, results, manual, roster):
         results: list of ``results.Result``.
         manual: ``{student: {week column: points}}`` (may be empty).
         roster: list of ``roster.Student`` or ``None``. With a roster, its students in its
-            order; a result joins the row whose ``student`` or ``canvas_id`` is the result's
-            id, and a result for someone not on it is an error. Without one, everyone found
-            in the results or the manual file, sorted by id.
+            order; a result or manual row joins the row whose ``student``, else ``canvas_id``,
+            else ``sis_user_id`` is its id (``roster.aliases``). Someone on no roster row still
+            gets a row, after the roster's, sorted, with ``on_roster`` False (the report warns;
+            canvas.csv leaves them out). Without a roster, everyone found in the results or the
+            manual file, sorted by id.
     Returns:
         list of ``Row``.
     """
+    found = {r.student for r in results} | set(manual)
     if roster is not None:
         ids = aliases(roster)
-        for result in results:
-            if result.student not in ids:
-                raise ReportError(f"{result.path}: student {result.student!r} is not on the roster "
-                                  "(neither a 'student' nor a 'canvas_id' there)")
         people = list(roster)
+        strangers = sorted(found - set(ids))
     else:
-        ids = {}
-        people = [Student(student=i) for i in sorted({r.student for r in results} | set(manual))]
+        ids, people, strangers = {}, [], sorted(found)
 
-    rows = {p.student: Row(p.student, p, {w.column: None for w in course.graded_weeks}) for p in people}
+    weeks = [w.column for w in course.graded_weeks]
+    rows = {p.student: Row(p.student, p, dict.fromkeys(weeks)) for p in people}
+    for student in strangers:
+        rows[student] = Row(student, Student(student=student), dict.fromkeys(weeks),
+                            on_roster=roster is None)
     for result in results:
         lab = course.lab(result.assignment)
         row = rows[ids.get(result.student, result.student)]
@@ -100,7 +104,7 @@ def build(course, results, manual, roster):
         if late is not None:
             row.late[lab.name] = late
     for student, marks in manual.items():
-        rows[student].points.update(marks)
+        rows[ids.get(student, student)].points.update(marks)
     return list(rows.values())
 
 

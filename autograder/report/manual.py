@@ -17,12 +17,14 @@ def load_manual(path, course, roster_ids=None, notes=None):
 
     Args:
         roster_ids: ``None`` (no roster), or the ids the roster knows: a set of ids or a
-            ``{id: roster student}`` mapping (a roster's ``canvas_id`` may stand for its
-            student).
-    Returns ``{student: {column: points}}``; an empty or ``EX`` cell means no score.
+            ``{id: roster student}`` mapping (``roster.aliases``: a roster's ``canvas_id`` or
+            ``sis_user_id`` may stand for its student).
+    Returns ``{student: {column: points}}`` keyed by roster student id (an id the roster does
+    not know is kept as it is: the gradebook keeps that student off the roster and the report
+    warns); an empty or ``EX`` cell means no score.
     Raises ``ReportError`` for a ``weekNN`` column that is not a graded week or that the
-    autograder scores, a value that is not a number in 0..the week's points, a student
-    listed twice, or (with ``roster_ids``) a student who is not on the roster.
+    autograder scores, a value that is not a number in 0..the week's points, or a student
+    listed twice.
     """
     columns, rows = read_table(path, "manual scores file")
     if "student" not in columns:
@@ -57,9 +59,7 @@ def load_manual(path, course, roster_ids=None, notes=None):
         if not student:
             raise ReportError(f"{path}: line {line} has an empty 'student' id")
         if roster_ids is not None:
-            if student not in roster_ids:
-                raise ReportError(f"{path}: line {line}: student {student!r} is not on the roster")
-            student = roster_ids[student]
+            student = roster_ids.get(student, student)
         if student in scores:
             raise ReportError(f"{path}: line {line}: student {student!r} is listed twice")
         marks = {}

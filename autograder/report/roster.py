@@ -1,4 +1,20 @@
-"""The class roster (``--roster``): who is in the class, and the ids Canvas needs."""
+"""The class roster (``--roster``): who is in the class, and the ids Canvas needs.
+
+Two layouts are read:
+
+- dlgrade's own: ``student`` (the id submissions use), ``name``, ``sis_user_id``,
+  ``sis_login_id``, ``section`` and optionally ``canvas_id``;
+- the student columns of Canvas's gradebook export, saved as is: ``Student`` (the name, as
+  ``Last, First``), ``ID`` (the Canvas user id), ``SIS User ID``, ``SIS Login ID``,
+  ``Section`` (other columns, such as assignments, are ignored). Without a ``student``
+  column each student's id is the Canvas user id, and results meet the row through
+  ``canvas_id`` or ``sis_user_id`` (see ``aliases``).
+
+Header names ignore case, and spaces and underscores are alike (``SIS User ID`` =
+``sis_user_id``); ``ID`` is ``canvas_id``; ``Student`` is the name when the file has an
+``ID`` column and no ``name`` column (Canvas's layout), else the student id.
+"""
+import re
 from dataclasses import dataclass
 
 from .csvfiles import read_table
@@ -6,6 +22,7 @@ from .errors import ReportError
 
 COLUMNS = ("student", "name", "sis_user_id", "sis_login_id", "section")
 OPTIONAL = ("canvas_id",)
+_ALIASES = {"id": "canvas_id"}
 
 
 @dataclass(frozen=True)
@@ -18,26 +35,44 @@ class Student:
     canvas_id: str = ""  # the Canvas user id (the ID column of Canvas's gradebook export)
 
 
-def load_roster(path):
-    """Read a roster CSV with the columns ``COLUMNS`` and optionally ``canvas_id`` (more
-    columns are allowed and ignored; header case, delimiter and BOM as in ``csvfiles``).
+def _canonical(columns):
+    """``{header as read: canonical column}`` (see the module docstring)."""
+    names = {c: _ALIASES.get(re.sub(r"[\s_]+", "_", c), re.sub(r"[\s_]+", "_", c)) for c in columns}
+    canvas_layout = "canvas_id" in names.values() and "name" not in names.values()
+    return {c: ("name" if n == "student" and canvas_layout else n) for c, n in names.items()}
 
-    Returns the students in file order. Raises ``ReportError`` for a missing column, an
-    empty ``student`` cell, a ``canvas_id`` that is not a number, or an id (``student``,
-    ``sis_user_id``, ``sis_login_id``, ``canvas_id``) that two rows share.
+
+def load_roster(path):
+    """Read a roster CSV (either layout of the module docstring; header case, delimiter and
+    BOM as in ``csvfiles``).
+
+    Returns the students in file order. Raises ``ReportError`` for a missing column (``student``
+    may be missing when ``canvas_id``/``ID`` is there), an empty id, a ``canvas_id`` that is
+    not a number, or an id (``student``, ``sis_user_id``, ``sis_login_id``, ``canvas_id``)
+    that two rows share. Canvas's ``Points Possible`` row (no id) is skipped.
     """
     columns, rows = read_table(path, "roster")
-    missing = [c for c in COLUMNS if c not in columns]
+    canonical = _canonical(columns)
+    present = set(canonical.values())
+    keyed_by_canvas_id = "student" not in present and "canvas_id" in present
+    required = [c for c in COLUMNS if not (c == "student" and keyed_by_canvas_id)]
+    missing = [c for c in required if c not in present]
     if missing:
         raise ReportError(f"{path}: the roster has no column {', '.join(map(repr, missing))} "
-                          f"(expected: {','.join(COLUMNS)}[,canvas_id])")
+                          f"(expected: {','.join(COLUMNS)}[,canvas_id], or Canvas's gradebook export "
+                          "columns Student,ID,SIS User ID,SIS Login ID,Section)")
+    id_column = "canvas_id" if keyed_by_canvas_id else "student"
     students = []
     first_line = {}
-    for line, row in rows:
+    for line, cells in rows:
+        row = {canonical[c]: v for c, v in cells.items() if c}
         if not any(row.values()):
             continue
-        if not row["student"]:
-            raise ReportError(f"{path}: line {line} has an empty 'student' id")
+        if not row[id_column]:
+            if keyed_by_canvas_id and (not row.get("name") or "points possible" in row["name"].lower()):
+                continue                # Canvas's "Points Possible" (or an unnamed header) row
+            raise ReportError(f"{path}: line {line} has an empty "
+                              f"{'ID (canvas_id)' if keyed_by_canvas_id else repr('student')} id")
         canvas_id = row.get("canvas_id", "")
         if canvas_id and not canvas_id.isdigit():
             raise ReportError(f"{path}: line {line}: canvas_id {canvas_id!r} is not a Canvas user id "
@@ -48,15 +83,19 @@ def load_roster(path):
                 raise ReportError(f"{path}: line {line} repeats {key} {value!r} "
                                   f"(already on line {first_line[key, value]})")
             first_line[key, value] = line
-        students.append(Student(**{c: row.get(c, "") for c in COLUMNS + OPTIONAL}))
+        fields = {c: row.get(c, "") for c in COLUMNS + OPTIONAL}
+        fields["student"] = row[id_column]
+        students.append(Student(**fields))
     aliases(students, path)
     return students
 
 
 def aliases(students, path="roster"):
-    """``{id: roster student id}``: each student's own id and its ``canvas_id``, so results
-    named by Canvas user id (a Canvas zip) meet the same row. Raises ``ReportError`` when
-    one student's ``canvas_id`` is another student's id."""
+    """``{id: roster student id}``: the ids a result or a manual row may carry for a roster
+    student, matched in this order: the student's own id, its ``canvas_id`` (a Canvas zip),
+    its ``sis_user_id`` (a Gradescope export names students by SID). An id a stronger key
+    already claims is not added again for a weaker one, so each id means one student.
+    Raises ``ReportError`` when one student's ``canvas_id`` is another student's id."""
     ids = {s.student: s.student for s in students}
     for s in students:
         if s.canvas_id and ids.get(s.canvas_id, s.student) != s.student:
@@ -64,4 +103,7 @@ def aliases(students, path="roster"):
                               f"another student ({ids[s.canvas_id]!r})")
         if s.canvas_id:
             ids[s.canvas_id] = s.student
+    for s in students:
+        if s.sis_user_id and s.sis_user_id not in ids:
+            ids[s.sis_user_id] = s.student
     return ids

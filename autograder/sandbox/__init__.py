@@ -21,8 +21,16 @@ a worker (`launch.py` names the levels):
   mount_setattr, name_to_handle_at, open_by_handle_at; reboot, kexec_load,
   kexec_file_load, init_module, finit_module, delete_module, swapon, swapoff, acct,
   quotactl, syslog, settimeofday, clock_settime, adjtimex, clock_adjtime,
-  personality, iopl, ioperm; socket of any family but AF_UNIX; and kills a process
+  personality, iopl, ioperm; socket of any family but AF_UNIX; at the uid levels
+  (which share the host's IPC and network namespaces) also every socket
+  (socket, socketpair, bind, listen, connect, accept, accept4, socketcall), System V
+  IPC (shmget, shmat, shmctl, shmdt, semget, semop, semtimedop, semctl, msgget,
+  msgsnd, msgrcv, msgctl, ipc) and POSIX message queues (mq_open, mq_unlink,
+  mq_timedsend, mq_timedreceive, mq_notify, mq_getsetattr), while the namespace
+  levels keep AF_UNIX and IPC inside namespaces of their own; and kills a process
   that makes system calls of another ABI (32-bit, x32);
+- at the end of each worker, its uid's files in /dev/shm, /tmp, /var/tmp and its
+  System V IPC objects are removed (`launch.sweep_worker_files`, `sweep_worker_ipc`);
 - an audit hook (`audit.py`) that notes, best effort, what the code attempted.
 """
 

@@ -11,12 +11,21 @@ even after the worker timed out or died, and collects into
 ``result["extra_data"]["integrity"]``. `check_numpy`, called before each reply,
 notes numpy attributes replaced since start-up.
 
+Only what honest lab code never does counts. Deliberately silent: NumPy loading a
+submodule of its own on first use (``np.random``, ``np.testing``, ``np.fft``: the
+attribute then holds the genuine module ``sys.modules["numpy.<name>"]``), the import
+system reading the worker's own ``sys.path`` (the stdlib zip, lib-dynload, NumPy's
+folder), the interpreter's ``__warningregistry__`` bookkeeping, and NumPy's global
+settings (``np.set_printoptions``, ``np.seterr``, ``np.random.seed``): they change how
+numbers print or which warnings fire in this worker, never what the judge compares.
+
 These are attempts, not proof: the sandbox refuses or hides what they reach for,
 and code running in the same interpreter could fool a hook. The report shows them
 as "attempted".
 """
 import os
 import sys
+import types
 
 MAX_LINES = 50
 _EVENTS = {
@@ -50,14 +59,26 @@ class Recorder:
         self.lines = []
         self.busy = False
         self.np = numpy_module
+        self.numpy_dir = os.path.dirname(numpy_module.__file__) + "/"
+        # the values themselves, so a replaced one stays alive and its id cannot be reused
         self.snapshot = self._numpy_attrs()
 
     def _numpy_attrs(self):
+        """{"numpy.<name>": attribute value} of numpy and numpy.linalg, as seen now."""
         attrs = {}
         for prefix, mod in (("numpy", self.np), ("numpy.linalg", getattr(self.np, "linalg", None))):
             for name, value in list(vars(mod).items() if mod is not None else ()):
-                attrs[f"{prefix}.{name}"] = id(value)
+                attrs[f"{prefix}.{name}"] = value
         return attrs
+
+    def _numpy_loaded(self, name, value):
+        """True if `value` is the submodule `name` ("numpy.random") as NumPy's own import made
+        it: the entry of sys.modules, named so, loaded from NumPy's folder. Best effort: code
+        in this interpreter could forge all three."""
+        spec = getattr(value, "__spec__", None)
+        return (isinstance(value, types.ModuleType) and sys.modules.get(name) is value
+                and value.__name__ == name and isinstance(getattr(spec, "origin", None), str)
+                and spec.origin.startswith(self.numpy_dir))
 
     def note(self, line):
         line = " ".join(line.split())[:120]
@@ -103,12 +124,16 @@ class Recorder:
         """Note numpy attributes replaced or added since start-up."""
         self.busy = True
         try:
-            now = self._numpy_attrs()
-            for name, ident in sorted(now.items()):
-                if self.snapshot.get(name, ident) != ident:
-                    self.note(f"patched {name}")
-            for name in sorted(set(now) - set(self.snapshot)):
-                self.note(f"added {name}")
+            for name, value in sorted(self._numpy_attrs().items()):
+                if name in self.snapshot:
+                    if self.snapshot[name] is not value:
+                        self.note(f"patched {name}")
+                elif self._numpy_loaded(name, value) or name.endswith(".__warningregistry__"):
+                    pass   # NumPy's lazy submodule import; warnings' own bookkeeping
+                elif isinstance(sys.modules.get(name), types.ModuleType):
+                    self.note(f"patched {name}")   # a loaded numpy submodule, replaced
+                else:
+                    self.note(f"added {name}")
         except Exception:
             pass
         finally:
@@ -118,8 +143,12 @@ class Recorder:
 def install(numpy_module, worker_file, stdlib_dir, fd):
     """Start recording into pipe `fd`; returns the `Recorder`."""
     numpy_dir = os.path.dirname(numpy_module.__file__)
+    # The import system probes every entry of the worker's own sys.path (the stdlib zip, even
+    # when absent; lib-dynload; NumPy's private folder): copied now, so code that extends
+    # sys.path later does not widen what may be opened unnoticed.
+    import_path = [os.path.abspath(p) for p in sys.path if isinstance(p, str) and p]
     allowed = [os.getcwd(), numpy_dir, os.path.dirname(numpy_dir), stdlib_dir, "/dev/null", "/dev/urandom",
-               "/proc/self"]
+               "/proc/self"] + [p for p in import_path if p != "/"]
     ours = (worker_file, numpy_dir, stdlib_dir, "<frozen", "_dlgrade_")
     recorder = Recorder(allowed, ours, numpy_module, fd)
     sys.addaudithook(recorder.hook)

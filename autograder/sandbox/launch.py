@@ -20,8 +20,10 @@ abstract socket name), so grading needs root. Levels, strongest first:
 - ``"uid"``: no namespaces (a default Docker container): a chroot into a copy of
   the interpreter, stdlib and NumPy made once per batch (`pyroot.py`), so the
   grader's command line, inputs, results and temp folders are out of sight; own
-  uid, cgroup and seccomp filter (which also refuses every socket but AF_UNIX,
-  as there is no network namespace).
+  uid, cgroup and seccomp filter, which also refuses every socket (AF_UNIX too:
+  abstract names are per network namespace), System V IPC and POSIX message
+  queues, as the worker shares the host's network and IPC namespaces; the end of
+  each worker removes IPC objects of its uid all the same (`sweep_worker_ipc`).
 - ``"uid-nocgroup"``: the same without the cgroup.
 
 The grader uses the strongest level that works (`isolation_level`, probed once
@@ -57,7 +59,8 @@ LEVEL_NOTES = {
                                "process, so one submission's processes together can slow or squeeze "
                                "the submissions graded beside it",
     "uid": "no namespaces: own uid, cgroup and a private copy of Python (chroot), but the submission "
-           "shares the host's network stack (sockets other than AF_UNIX are refused)",
+           "shares the host's network and IPC namespaces (sockets, System V IPC and message queues are "
+           "refused)",
     "uid-nocgroup": "no namespaces and no cgroups: own uid and a private copy of Python (chroot); "
                     "memory and CPU are limited per process only",
 }
@@ -305,7 +308,7 @@ class Worker:
                   "file_bytes": lim.file_bytes, "open_files": lim.open_files, "processes": lim.processes}
         cfg = {"fds": [cmd_r, rep_w], "jail": namespaces, "uid": uid, "limits": limits,
                "caps": lim.caps(64 << 20).as_dict(), "out_caps": lim.caps(reply_header).as_dict(),
-               "output_chars": lim.output_chars, "seccomp": seccomp.filter_bpf().hex(),
+               "output_chars": lim.output_chars, "seccomp": seccomp.filter_bpf(shares_host=not namespaces).hex(),
                "numpy_path": pyroot.NUMPY_HOME, "cgroups": [], "audit_fd": aud_w}
         if with_cgroup:
             layout, why = _cgroups()
@@ -470,6 +473,7 @@ class Worker:
             self._home = None
         if self._lease is not None:
             sweep_worker_files(uids=(self._lease.uid,))
+            sweep_worker_ipc(uids=(self._lease.uid,))
             self._lease.release()
             self._lease = None
         if self._tmp is not None:
@@ -530,6 +534,7 @@ class Worker:
         budget, see worker.load); a statement that outlives even the margin is skipped and the
         code reloaded in a fresh worker, at most ``retries`` times."""
         skipped = []  # errors for statements skipped on a reload
+        cells, unsent = self._sendable(cells)
         for attempt in range(retries + 1):
             self._spawn()
             deadline = time.monotonic() + load_timeout + self.LOAD_MARGIN
@@ -539,13 +544,17 @@ class Worker:
                                    "skip": [s["at"] for s in skipped]}, [], deadline)
             except OSError:
                 sent = "dead"
+            except protocol.ProtocolError as exc:   # still too large: this student's problem only
+                self.close()
+                return self._failed_load(f"the code is too large to send to the grader's sandbox ({exc})",
+                                         unsent)
             while sent is True:
                 got = self._read(deadline)
                 if isinstance(got, tuple) and got[0].get("op") == "progress":
                     last = got[0]
                     continue
                 if isinstance(got, tuple) and got[0].get("op") == "loaded":
-                    return self._clean_report(got[0].get("report"), skipped)
+                    return self._clean_report(got[0].get("report"), unsent + skipped)
                 break
             else:
                 got = "timeout" if sent is False else "eof"
@@ -563,19 +572,68 @@ class Worker:
             skipped.append({"at": last["at"], "where": str(last.get("where", ""))[:200],
                             "message": f"this statement {why}; it was skipped"})
         self.close()
-        errors = [{"where": s["where"], "message": s["message"]} for s in skipped]
-        fatal = f"the code could not be loaded: it {why}"
-        errors.append({"where": "", "message": fatal})
+        return self._failed_load(f"the code could not be loaded: it {why}", unsent + skipped)
+
+    @staticmethod
+    def _failed_load(fatal, skipped):
+        """The load report when nothing could be loaded: ``fatal`` says why (one line)."""
+        errors = [{"where": s["where"], "message": s["message"], "binds": []} for s in skipped]
+        errors.append({"where": "", "message": fatal, "binds": []})
         return {"defined": [], "errors": errors, "blocked_imports": [], "stdout": "", "fatal": fatal}
+
+    # One statement whose JSON (control characters escape to 6 bytes) is larger than this is
+    # not sent to the worker; the load frame as a whole must stay under the 64 MB header cap.
+    MAX_STATEMENT_JSON = 4 << 20
+    MAX_LOAD_JSON = 48 << 20
+
+    @classmethod
+    def _sendable(cls, cells):
+        """``(cells, skipped)``: the cells with statements too large to send blanked out (their
+        lines kept, so line numbers hold), and an error for each, as ``_clean_report`` takes them.
+
+        Only when the whole load frame would be too large; the cells are split by the same
+        linear scanner the worker uses (``statements.py``), never parsed here.
+        """
+        if len(json.dumps(cells)) <= cls.MAX_LOAD_JSON:
+            return cells, []
+        from . import statements
+        out, skipped = [], []
+        for label, source in cells:
+            if len(json.dumps(source)) <= cls.MAX_STATEMENT_JSON:
+                out.append((label, source))
+                continue
+            lines = source.splitlines(keepends=True)
+            starts = list(statements.statement_starts(lines)) or [1]
+            bounds = [1] + [n for n in starts if n > 1] + [len(lines) + 1]
+            kept = []
+            for first, end in zip(bounds, bounds[1:]):
+                text = "".join(lines[first - 1:end - 1])
+                size = len(json.dumps(text))
+                if size > cls.MAX_STATEMENT_JSON:
+                    kept.append("\n" * (end - first))
+                    where = f"{label}, line {first}" if label else f"line {first}"
+                    skipped.append({"where": where[:200], "message":
+                                    f"this statement is too large to send to the grader's sandbox "
+                                    f"({size / 2**20:.0f} MB once encoded); it was skipped"})
+                else:
+                    kept.append(text)
+            out.append((label, "".join(kept)))
+        return out, skipped
 
     @staticmethod
     def _clean_report(report, skipped):
         """The worker's report, type-checked (it comes from the box), plus skipped statements.
 
         Each error: ``where``, ``message`` and ``binds`` (names its statement would have
-        defined, for the judge's feedback, which never parses student code itself).
+        defined, for the judge's feedback, which never parses student code itself). A report
+        of the wrong shape (a forged frame) is this student's load failure, never an exception.
         """
-        report = report if isinstance(report, dict) else {}
+        shapes = {"defined": list, "errors": list, "blocked_imports": list, "stdout": str}
+        if not (isinstance(report, dict)
+                and all(isinstance(report.get(k, t()), t) for k, t in shapes.items())
+                and all(isinstance(e, dict) for e in report.get("errors", []))):
+            return Worker._failed_load("the code could not be loaded: the worker sent a malformed "
+                                       "load report (bad output)", skipped)
         strs = lambda xs: [str(x)[:300] for x in xs][:1000] if isinstance(xs, list) else []
         errors = [{"where": str(e.get("where", ""))[:200], "message": str(e.get("message", ""))[:400],
                    "binds": [str(n)[:100] for n in e.get("binds") or []][:50]
@@ -818,6 +876,40 @@ def sweep_worker_files(uids=None, places=("/dev/shm", "/tmp", "/var/tmp")):
     return removed
 
 
+_IPC_TABLES = (("shm", "shmid", "shmctl"), ("sem", "semid", "semctl"), ("msg", "msqid", "msgctl"))
+
+
+def sweep_worker_ipc(uids=None):
+    """Remove System V IPC objects (shared memory, semaphores, message queues) of worker uids.
+
+    Only the uid levels share the grader's IPC namespace, and their filter refuses
+    these calls: like `sweep_worker_files`, the last line. Reads /proc/sysvipc/*
+    (objects of the grader's IPC namespace; owner ``uid`` or creator ``cuid``) and
+    removes with IPC_RMID. Returns ``["shm 123", ...]``, what it removed.
+    """
+    import ctypes
+    wanted = (lambda u: u in uids) if uids is not None else (lambda u: _UID_BASE <= u < _UID_BASE + _UID_SPAN)
+    libc = ctypes.CDLL(None, use_errno=True)
+    removed = []
+    for kind, id_column, ctl in _IPC_TABLES:
+        try:
+            with open(f"/proc/sysvipc/{kind}") as f:
+                header, *rows = [line.split() for line in f]
+        except (OSError, ValueError):
+            continue
+        at = {name: header.index(name) for name in (id_column, "uid", "cuid")}
+        for row in rows:
+            try:
+                ident, owners = int(row[at[id_column]]), (int(row[at["uid"]]), int(row[at["cuid"]]))
+            except (IndexError, ValueError):
+                continue
+            if any(wanted(u) for u in owners):
+                args = (ident, 0, 0) if kind == "sem" else (ident, 0, None)   # IPC_RMID = 0
+                if getattr(libc, ctl)(*args) == 0:
+                    removed.append(f"{kind} {ident}")
+    return removed
+
+
 _PROBE = '''
 import os, socket
 import numpy as np
@@ -837,7 +929,12 @@ def probe(paths):
         userns = int(ctypes.CDLL(None, use_errno=True).unshare(0x10000000) == 0)
     except OSError:
         userns = 0
-    return np.array([os.getuid(), seen, inet, userns, os.path.exists("/proc/1/cmdline")])
+    try:
+        socket.socket(socket.AF_UNIX, socket.SOCK_STREAM).close()
+        unix = 1
+    except OSError:
+        unix = 0
+    return np.array([os.getuid(), seen, inet, userns, os.path.exists("/proc/1/cmdline"), unix])
 '''
 
 
@@ -850,12 +947,12 @@ def _probe(level):
         reply = w.call("probe", (paths,), timeout=20)
         if reply.status != "ok":
             raise WorkerError(f"probe call failed: {reply.status} {reply.message}")
-        uid, seen, inet, userns, host_proc = (int(v) for v in reply.value)
+        uid, seen, inet, userns, host_proc, unix = (int(v) for v in reply.value)
         if uid < _UID_BASE:
             raise WorkerError(f"{level}: still uid {uid}")
         if seen:
             raise WorkerError(f"{level}: the kit is visible")
-        if inet or userns:
+        if inet or userns or (unix and not _level_parts(level)[0]):
             raise WorkerError(f"{level}: the system-call filter is not in force")
         if host_proc and not _level_parts(level)[0]:
             raise WorkerError(f"{level}: the host's processes are visible")

@@ -24,7 +24,22 @@ clone3 so that the C library falls back to clone, whose flags the filter reads):
   ``clock_adjtime``, ``personality`` (can turn off address randomization),
   ``iopl``, ``ioperm``;
 - the network: ``socket`` of any family but AF_UNIX (the namespace levels have
-  no network anyway; the uid levels share the host's).
+  no network anyway);
+- at the uid levels only (``filter_bpf(shares_host=True)``), everything that
+  reaches across processes through the kernel, as these levels share the host's
+  IPC and network namespaces: every socket, AF_UNIX included (``socket``,
+  ``socketpair``, ``bind``, ``listen``, ``connect``, ``accept``, ``accept4``,
+  ``socketcall``: abstract Unix names would reach host services such as D-Bus
+  and the other workers), System V IPC (``shmget``, ``shmat``, ``shmctl``,
+  ``shmdt``, ``semget``, ``semop``, ``semtimedop``, ``semctl``, ``msgget``,
+  ``msgsnd``, ``msgrcv``, ``msgctl``, ``ipc``: its objects outlive the process
+  and hold memory outside any cgroup) and POSIX message queues (``mq_open``,
+  ``mq_unlink``, ``mq_timedsend``, ``mq_timedreceive``, ``mq_notify``,
+  ``mq_getsetattr``). The worker needs none of them: it talks to the judge
+  over inherited pipes. The namespace levels keep them: their IPC and network
+  namespaces are the worker's own (an abstract name or a segment there reaches
+  only the worker's own processes, and dies with the namespace), and
+  ``multiprocessing.Pipe`` in lab code needs ``socketpair``.
 
 System calls of another ABI (32-bit int 0x80, x32) kill the process.
 """
@@ -48,6 +63,14 @@ CLONE_NEW_FLAGS = {"CLONE_NEWTIME": 0x80, "CLONE_NEWNS": 0x20000, "CLONE_NEWCGRO
                    "CLONE_NEWUTS": 0x04000000, "CLONE_NEWIPC": 0x08000000, "CLONE_NEWUSER": 0x10000000,
                    "CLONE_NEWPID": 0x20000000, "CLONE_NEWNET": 0x40000000}
 AF_UNIX = 1
+# Refused at the uid levels only (they share the host's IPC and network namespaces).
+HOST_SHARED = tuple((name, errno.EACCES) for name in (
+    "socket", "socketpair", "bind", "listen", "connect", "accept", "accept4", "socketcall",
+)) + tuple((name, errno.EPERM) for name in (
+    "shmget", "shmat", "shmctl", "shmdt", "semget", "semop", "semtimedop", "semctl",
+    "msgget", "msgsnd", "msgrcv", "msgctl", "ipc",
+    "mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive", "mq_notify", "mq_getsetattr",
+))
 
 
 class SeccompUnavailable(OSError):
@@ -55,28 +78,33 @@ class SeccompUnavailable(OSError):
 
 
 @functools.lru_cache(maxsize=None)
-def filter_bpf():
-    """The filter as raw ``struct sock_filter`` bytes (8 per instruction)."""
+def filter_bpf(shares_host=False):
+    """The filter as raw ``struct sock_filter`` bytes (8 per instruction).
+
+    shares_host: True for the uid levels (no namespaces): also refuse `HOST_SHARED`.
+    """
     try:
         import pyseccomp as sc
     except (ImportError, RuntimeError, OSError) as exc:
         raise SeccompUnavailable(f"libseccomp is not available ({exc}); install the OS package "
                                  "libseccomp2 and the Python package pyseccomp") from None
     f = sc.SyscallFilter(sc.ALLOW)
-    for name, err in BLOCKED:
+    for name, err in BLOCKED + (HOST_SHARED if shares_host else ()):
         try:
             f.add_rule(sc.ERRNO(err), name)
         except (OSError, ValueError):   # a call this kernel/arch does not have (e.g. iopl on arm64)
             continue
     for flag in CLONE_NEW_FLAGS.values():
         f.add_rule(sc.ERRNO(errno.EPERM), "clone", sc.Arg(0, sc.MASKED_EQ, flag, flag))
-    f.add_rule(sc.ERRNO(errno.EACCES), "socket", sc.Arg(0, sc.NE, AF_UNIX))
+    if not shares_host:
+        f.add_rule(sc.ERRNO(errno.EACCES), "socket", sc.Arg(0, sc.NE, AF_UNIX))
     with tempfile.TemporaryFile() as out:
         f.export_bpf(out)
         out.seek(0)
         return out.read()
 
 
-def blocked_names():
+def blocked_names(shares_host=False):
     """Names of the refused calls, for messages and tests."""
-    return [name for name, _ in BLOCKED] + ["clone (with CLONE_NEW*)", "socket (not AF_UNIX)"]
+    names = [name for name, _ in BLOCKED] + ["clone (with CLONE_NEW*)"]
+    return names + ([name for name, _ in HOST_SHARED] if shares_host else ["socket (not AF_UNIX)"])

@@ -445,6 +445,8 @@ def load(namespace, cells, skip, capture, budget=None):
                if isinstance(v, types.FunctionType) and not k.startswith("__")]
     if len(errors) > 100:  # keep the reply small; the first ones are what matters
         errors = errors[:100] + [{"where": "", "message": f"... and {len(errors) - 100} more errors"}]
+    errors = [{"where": str(e.get("where", ""))[:200], "message": str(e.get("message", ""))[:400],
+               "binds": [str(n)[:100] for n in e.get("binds") or ()][:50]} for e in errors]
     return {"defined": [d[:100] for d in defined[:500]], "errors": errors,
             "blocked_imports": [b[:100] for b in State.blocked[:100]], "stdout": capture.take(),
             "seconds": round(time.monotonic() - started, 3)}

@@ -6,6 +6,7 @@ student's files opened, one file chosen by the contract's rule (``choice``) and 
 (``reading``). Ids are cleaned and kept apart (``ids``). Every student found gets a
 ``Submission``: one that cannot be graded has ``missing=True`` and a problem naming its files.
 """
+import dataclasses
 import hashlib
 import os
 import pathlib
@@ -52,8 +53,18 @@ def collect(inputs, assignment=None):
             into.notes += [n for n in group.notes if n not in into.notes]
             into.submitted_at = into.submitted_at or group.submitted_at
     names = ids_.unique_ids(merged)
-    return sorted((_submission(group, names[raw], assignment or "") for raw, group in merged.items()),
-                  key=lambda s: s.student)
+    return sorted((_printable(_submission(group, names[raw], assignment or ""))
+                   for raw, group in merged.items()), key=lambda s: s.student)
+
+
+def _printable(submission):
+    """The submission with file names that are not UTF-8 shown with U+FFFD (results are UTF-8)."""
+    text = ids_.printable
+    return dataclasses.replace(
+        submission, path=pathlib.Path(text(submission.path)),
+        file=None if submission.file is None else text(submission.file),
+        notes=tuple(map(text, submission.notes)), problems=tuple(map(text, submission.problems)),
+        passed_over=tuple(map(text, submission.passed_over)))
 
 
 def _groups(path):
@@ -62,9 +73,11 @@ def _groups(path):
             folders = [p.name for p in path.iterdir() if p.is_dir() and not p.is_symlink()]
         except OSError as exc:
             raise SubmissionError(f"{path}: cannot list it ({exc.strerror or exc})") from None
-        groups = layouts.groups(sources.folder_entries(path), str(path), folders)
+        too_deep = []
+        groups = layouts.groups(sources.folder_entries(path, too_deep), str(path), folders)
         if not groups:
             raise SubmissionError(f"{path}: no submissions in this folder")
+        _note_too_deep(groups, too_deep)
         return groups
     if path.suffix.lower() == ".zip":
         try:
@@ -85,6 +98,17 @@ def _groups(path):
     return [layouts.Group(ids_.without_extensions(path.name), [entry])]
 
 
+def _note_too_deep(groups, too_deep):
+    """Tell the student whose folder held a tree too deep to walk (by its top folder)."""
+    for folder in too_deep:
+        top = folder.split("/")[0]
+        for group in groups:
+            if group.raw_id == top or any(e.name.split("/")[0] == top for e in group.entries):
+                group.notes.append(f"{top}/...: folders more than {sources.MAX_FOLDER_DEPTH - 1} "
+                                   "levels deep were not searched")
+                break
+
+
 def _unique_names(entries):
     """``{name: entry}``; a name seen twice (same file name in two inputs) gets its origin."""
     by_name = {}
@@ -94,26 +118,39 @@ def _unique_names(entries):
     return by_name
 
 
-def _identical_copies(by_name, assignment):
+def _identical_copies(by_name, assignment, budget):
     """``(copy, original)`` pairs of files with the same bytes (the notebook beside a zip of the
     lab folder holding it). The one the rule prefers is kept (named like the assignment, the
-    latest upload, the shallowest); only files of equal size are read."""
-    by_size = {}
+    latest upload, the shallowest). Only files of equal size (and, in zips, equal CRC-32) are
+    read, and only while the student's byte ``budget`` (``sources.expand``'s) lasts: the reads
+    count against it, so a zip of 1000 alike members costs that student at most the budget."""
+    by_key = {}
     for name, entry in by_name.items():
-        by_size.setdefault(entry.size, []).append(name)
+        by_key.setdefault((entry.size, entry.crc), []).append(name)
+    same_size = {}
+    for (size, crc), names in by_key.items():       # a disk file (no CRC) may equal a member
+        same_size.setdefault(size, set()).update(names if crc is None else ())
     pairs = []
-    for names in by_size.values():
+    for (size, crc), names in sorted(by_key.items(), key=lambda item: item[0][0]):
+        names = set(names) | (same_size.get(size, set()) if crc is not None else set())
         seen = {}
         for name in sorted(names, key=lambda n: _preference(n, assignment)) if len(names) > 1 else ():
+            if budget["bytes"] < min(by_name[name].size, reading.MAX_FILE_BYTES + 1):
+                return pairs                            # out of budget: the rest count as different
             try:
-                digest = hashlib.sha256(by_name[name].read()).hexdigest()
+                data = by_name[name].read()
             except _READ_ERRORS:
                 continue
+            budget["bytes"] -= len(data)
+            digest = hashlib.sha256(data).hexdigest()
             if digest in seen:
                 pairs.append((name, seen[digest]))
             else:
                 seen[digest] = name
     return pairs
+
+
+_UNREAD_NOTE = "too much to read"
 
 
 def _preference(name, assignment):
@@ -122,22 +159,33 @@ def _preference(name, assignment):
 
 
 def _submission(group, student, assignment):
-    entries, notes = sources.expand(group.entries)
+    budget = {"members": sources.MAX_MEMBERS, "bytes": sources.MAX_TOTAL_BYTES}
+    entries, notes = sources.expand(group.entries, budget=budget)
     notes = list(group.notes) + notes
     if student != group.raw_id:
         notes.insert(0, f"name cleaned: {group.raw_id!r} is graded as {student}")
     by_name = _unique_names(entries)
-    for copy, original in _identical_copies(by_name, assignment):
+    for copy, original in _identical_copies(by_name, assignment, budget):
+        if copy not in by_name:
+            continue
         del by_name[copy]
         notes.append(f"{copy} is an identical copy of {original}: counted once")
     sniffed = {}
 
     def is_notebook(name):
         if name not in sniffed:
+            entry = by_name[name]
+            sniffed[name] = False
+            if budget["bytes"] < entry.sniff_cost():          # reads count against the budget
+                if not any(n.startswith(_UNREAD_NOTE) for n in notes):
+                    notes.append(f"{_UNREAD_NOTE} ({sources.MAX_TOTAL_BYTES >> 20} MB read already): "
+                                 f"{name} and later files were not looked into")
+                return False
+            budget["bytes"] -= entry.sniff_cost()
             try:
-                sniffed[name] = notebooks.looks_like_notebook(by_name[name].head())
+                sniffed[name] = notebooks.looks_like_notebook(entry.head())
             except _READ_ERRORS:
-                sniffed[name] = False
+                pass
         return sniffed[name]
 
     choice = choose(list(by_name), assignment, is_notebook=is_notebook)

@@ -16,9 +16,17 @@ MAX_ID_LENGTH = 100          # results allow 120: room for the collision suffix
 RESERVED = {"points possible", "total", "student"}   # gradebook rows and columns
 
 
+def printable(text):
+    """``text`` with the surrogate escapes of undecodable file-name bytes as U+FFFD (writable)."""
+    return str(text).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def clean_id(raw):
-    """A safe student id for ``raw`` (a file stem, folder name, Canvas or Gradescope id)."""
-    text = _UNSAFE.sub("_", str(raw)).strip("._-+@") or "unnamed"
+    """A safe student id for ``raw`` (a file stem, folder name, Canvas or Gradescope id).
+
+    A name with bytes that are not UTF-8 (``caf\\xe9``, held as surrogate escapes) is safe too.
+    """
+    text = _UNSAFE.sub("_", printable(raw).replace("\ufffd", "_")).strip("._-+@") or "unnamed"
     if not (text[0].isalnum() or text[0] == "_"):
         text = "_" + text
     text = text[:MAX_ID_LENGTH].rstrip(".")
@@ -28,7 +36,8 @@ def clean_id(raw):
 
 
 def _suffixed(clean, raw):
-    return f"{clean[:MAX_ID_LENGTH]}-{hashlib.sha256(str(raw).encode()).hexdigest()[:6]}"
+    digest = hashlib.sha256(str(raw).encode("utf-8", "surrogateescape")).hexdigest()
+    return f"{clean[:MAX_ID_LENGTH]}-{digest[:6]}"
 
 
 def unique_ids(raws):

@@ -20,6 +20,8 @@ MAX_ZIP_DEPTH = 2                 # a zip inside a student's zip inside the clas
 MAX_MEMBERS = 1000                # files of one student (nested zips included)
 MAX_TOTAL_BYTES = 128 << 20       # content read from the nested zips of one student
 MAX_INPUT_FILES = 100_000         # files in one folder or zip given on the command line
+MAX_FOLDER_DEPTH = 33             # folder levels walked below an input (a student folder + 32)
+HEAD_BYTES = 65536                # what sniffing a file reads
 
 
 @dataclass(frozen=True)
@@ -29,18 +31,26 @@ class Entry:
     name: str
     origin: str                   # for messages and Submission.path: disk path or "zip:member"
     size: int
-    reader: object = field(repr=False, compare=False)   # () -> bytes, at most reading.MAX_FILE_BYTES + 1
+    reader: object = field(repr=False, compare=False)   # (limit) -> bytes, at most limit bytes
     late: bool = None             # Canvas named the file LATE
+    crc: int = None               # CRC-32 of a zip member (its header's), None for a disk file
+    head_cost: int = None         # bytes ``head`` may decompress (bzip2/lzma unpack whole blocks)
 
     def read(self):
-        return self.reader()
+        """The content, at most ``reading.MAX_FILE_BYTES + 1`` bytes (so "too large" shows)."""
+        return self.reader(reading.MAX_FILE_BYTES + 1)
 
     def head(self):
-        """The first 64 KB, for sniffing (a whole read: members are small or capped)."""
-        return self.reader()[:65536]
+        """The first 64 KB, for sniffing (only that much is read or decompressed)."""
+        return self.reader(HEAD_BYTES)
 
     def renamed(self, name, **changes):
-        return Entry(name, self.origin, self.size, self.reader, changes.get("late", self.late))
+        return Entry(name, self.origin, self.size, self.reader, changes.get("late", self.late), self.crc,
+                     self.head_cost)
+
+    def sniff_cost(self):
+        """What ``head`` counts against a student's byte budget."""
+        return self.head_cost if self.head_cost is not None else min(self.size, HEAD_BYTES)
 
 
 def _clean_member(name):
@@ -52,11 +62,17 @@ def _clean_member(name):
 
 
 def _member_reader(archive, info):
-    def read():
-        # Read at most the cap + 1 bytes: the size in the zip header may lie.
+    def read(limit):
+        # Read at most ``limit`` bytes: the size in the zip header may lie.
         with archive.open(info) as stream:
-            return stream.read(reading.MAX_FILE_BYTES + 1)
+            return stream.read(limit)
     return read
+
+
+def _head_cost(info):
+    if info.compress_type in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        return min(info.file_size, HEAD_BYTES)
+    return min(info.file_size, reading.MAX_FILE_BYTES + 1)   # a bzip2 block unpacks to ~45 MB
 
 
 def zip_entries(source, origin, *, limit=MAX_INPUT_FILES):
@@ -73,41 +89,63 @@ def zip_entries(source, origin, *, limit=MAX_INPUT_FILES):
         if len(entries) >= limit:
             skipped += 1
             continue
-        entries.append(Entry(name, f"{origin}:{info.filename}", info.file_size, _member_reader(archive, info)))
+        entries.append(Entry(name, f"{origin}:{info.filename}", info.file_size, _member_reader(archive, info),
+                             crc=info.CRC, head_cost=_head_cost(info)))
     return entries, skipped
 
 
 def _file_reader(path):
-    def read():
+    def read(limit):
         with open(path, "rb") as handle:
-            return handle.read(reading.MAX_FILE_BYTES + 1)
+            return handle.read(limit)
     return read
 
 
-def folder_entries(folder):
-    """Entries of every regular file under ``folder`` (symbolic links are skipped)."""
+def folder_entries(folder, too_deep=None, max_depth=MAX_FOLDER_DEPTH):
+    """Entries of every regular file under ``folder`` (symbolic links are skipped).
+
+    Walked without recursion (a 1000-deep tree cannot overflow the stack), at most
+    ``max_depth`` folder levels below ``folder``; the relative posix paths of the folders
+    not walked for that reason are appended to ``too_deep`` (a list) when given.
+
+    Raises:
+        SubmissionError: ``folder`` cannot be listed, or holds more than ``MAX_INPUT_FILES`` files.
+    """
     folder = pathlib.Path(folder)
     entries = []
-    for root, dirs, files in os.walk(folder, onerror=_raise):
-        dirs.sort()
-        for name in sorted(files):
-            path = pathlib.Path(root) / name
+    stack = [(folder, 0)]                       # folders still to list, deepest last
+    while stack:
+        here, depth = stack.pop()
+        try:
+            with os.scandir(here) as listing:
+                items = sorted(listing, key=lambda item: item.name)
+        except OSError as exc:
+            if here == folder:
+                raise SubmissionError(f"{folder}: cannot list it ({exc.strerror or exc})") from None
+            continue                            # a sub-folder that vanished or is unreadable
+        subfolders = []
+        for item in items:
             try:
-                info = path.lstat()
+                mode = item.stat(follow_symlinks=False).st_mode
             except OSError:
                 continue
-            if not stat.S_ISREG(info.st_mode):
+            path = pathlib.Path(item.path)
+            if stat.S_ISDIR(mode):
+                if depth + 1 > max_depth:
+                    if too_deep is not None:
+                        too_deep.append(path.relative_to(folder).as_posix())
+                else:
+                    subfolders.append((path, depth + 1))
+                continue
+            if not stat.S_ISREG(mode):
                 continue
             if len(entries) >= MAX_INPUT_FILES:
                 raise SubmissionError(f"{folder}: more than {MAX_INPUT_FILES} files; is this the "
                                       "right folder?")
-            entries.append(Entry(path.relative_to(folder).as_posix(), os.path.realpath(path), info.st_size,
-                                 _file_reader(path)))
+            entries.append(Entry(path.relative_to(folder).as_posix(), os.path.realpath(path),
+                                 item.stat(follow_symlinks=False).st_size, _file_reader(path)))
+        stack += reversed(subfolders)           # so the walk keeps name order
     return entries
-
-
-def _raise(exc):
-    raise SubmissionError(f"{exc.filename}: cannot list it ({exc.strerror or exc})")
 
 
 def is_zip(entry):
