@@ -404,6 +404,10 @@ def test_every_diagnosis_has_a_hint():
     for assignment in ASSIGNMENTS:
         keys = {key for _, key in suites.load(assignment).hints}
         source = (folder / f"{assignment}.py").read_text()
+        if "s.diagnose_classifier(" in source:  # weeks 10 and 11 share the classifier diagnosis
+            shared = (folder / "sequences.py").read_text()
+            shared = shared[shared.index("def diagnose_classifier("):]
+            source += shared[:shared.index("\ndef ")]
         source = source[source.index("HINTS = {"):]
         source = source[source.index("\n}\n"):]  # the diagnosis code, past the hint table
         returned = set(re.findall(r'(?:return |found\.add\(|: )"([a-z0-9 -]+)"', source))

@@ -398,6 +398,26 @@ def wrong_layer_inside(layer, case, got):
     return False
 
 
+def diagnose_classifier(layer, status, case, got, expected):
+    """The hint key for a wrong classifier (``layer`` -> Dense -> softmax), or None.
+
+    Recomputes the case with the usual classifier mistakes; one-hot rows (many mistakes give
+    them) and values no mistake reproduces name no particular mistake.
+    """
+    if status == "wrong shape":
+        return "shape"
+    if status != "wrong values" or got is None or got.shape != expected.shape:
+        return None
+    if not np.isfinite(got).all():
+        return "overflow"
+    if saturated(got):
+        return "layers"
+    key = first_reproduced(got, classifier_mistakes(layer, case))
+    if key is not None:
+        return key
+    return "layer" if wrong_layer_inside(layer, case, got) else "layers"
+
+
 def scale_of(function, case):
     """The tolerance scale of a case (for diagnoses that need it)."""
     return tolerance.magnitude(function, *case.args, **case.kwargs)

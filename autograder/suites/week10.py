@@ -161,25 +161,6 @@ def _diagnose_rnn(status, case, got, expected):
     return key or ("shape" if status == "wrong shape" else None)
 
 
-def _diagnose_forward(status, case, got, expected):
-    if status == "crashed":
-        return None
-    if status == "wrong shape":
-        return "shape"
-    if status != "wrong values" or got is None or got.shape != expected.shape:
-        return None
-    if not np.isfinite(got).all():
-        return "overflow"
-    if s.saturated(got):  # one-hot rows: many mistakes give them, so name none
-        return "layers"
-    key = s.first_reproduced(got, s.classifier_mistakes("simple_rnn", case))
-    if key is not None:
-        return key
-    if s.wrong_layer_inside("simple_rnn", case, got):
-        return "layer"
-    return "layers"
-
-
 def diagnose(function, status, case, got, expected, scale):
     """The hint key for a failure, or None: recomputes the case with the usual mistakes."""
     key = None
@@ -189,7 +170,7 @@ def diagnose(function, status, case, got, expected, scale):
         elif function == "simple_rnn":
             key = _diagnose_rnn(status, case, got, expected)
         else:
-            key = _diagnose_forward(status, case, got, expected)
+            key = s.diagnose_classifier("simple_rnn", status, case, got, expected)
     except (ValueError, TypeError, IndexError):  # a diagnosis that does not apply to this case
         key = None
     # The shared fingerprints last: tanh(z) is close to z for small z, which looks like lost precision.

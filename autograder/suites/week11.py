@@ -125,28 +125,11 @@ def _diagnose_layer(layer, status, case, got):
     return key or ("shape" if status == "wrong shape" else None)
 
 
-def _diagnose_forward(status, case, got, expected):
-    if status == "wrong shape":
-        return "shape"
-    if status != "wrong values" or got is None or got.shape != expected.shape:
-        return None
-    if not np.isfinite(got).all():
-        return "overflow"
-    if s.saturated(got):  # one-hot rows: many mistakes give them, so name none
-        return "layers"
-    key = s.first_reproduced(got, s.classifier_mistakes("lstm", case))
-    if key is not None:
-        return key
-    if s.wrong_layer_inside("lstm", case, got):
-        return "layer"
-    return "layers"
-
-
 def diagnose(function, status, case, got, expected, scale):
     """The hint key for a failure, or None: recomputes the case with the usual mistakes."""
     try:
         if function == "lstm_forward":
-            key = _diagnose_forward(status, case, got, expected)
+            key = s.diagnose_classifier("lstm", status, case, got, expected)
         else:
             key = _diagnose_layer(function, status, case, got)
     except (ValueError, TypeError, IndexError):  # a diagnosis that does not apply to this case
