@@ -179,6 +179,11 @@ MANUAL_CASES = [
     (["student", "week12"], ["alice", "nan"], ["'nan', not a number"]),
     (["name", "week12"], ["alice", "5"], ["no 'student' column", "name, week12"]),
     (["student", "week12"], ["alice", "4,5,6"], ["'4,5,6', not a number"]),
+    # what float() alone would take: 10, 1000, infinity, full-width 10
+    (["student", "week12"], ["alice", "1_0"], ["'1_0', not a number"]),
+    (["student", "week17"], ["alice", "1e3"], ["'1e3', not a number"]),
+    (["student", "week12"], ["alice", "inf"], ["'inf', not a number"]),
+    (["student", "week12"], ["alice", "\uff11\uff10"], ["not a number"]),
 ]
 
 

@@ -22,6 +22,7 @@ from .errors import ReportError
 DELIMITERS = ",;\t"
 EXCUSED = {"ex", "excused"}
 _DECIMAL_COMMA = re.compile(r"^[-+]?\d+,\d+$")
+_PLAIN_NUMBER = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$", re.ASCII)
 
 
 def _decode(data, path, what):
@@ -92,8 +93,8 @@ def parse_points(text):
         return None
     if _DECIMAL_COMMA.match(text):
         text = text.replace(",", ".")
-    try:
-        value = float(text)
-    except ValueError:
+    # A plain decimal written with ASCII digits only: float() alone would also take "1_0" (10),
+    # "1e3", "inf" or full-width digits, none of which a TA means as a score.
+    if not _PLAIN_NUMBER.match(text):
         return math.nan
-    return value if math.isfinite(value) else math.nan
+    return float(text)
