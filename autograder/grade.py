@@ -394,7 +394,7 @@ def _prepare(args):
         # which inherit the environment): point every course.load() at the term's file.
         os.environ[course.ENVIRONMENT] = os.path.abspath(args.syllabus)
     try:
-        batch = submissions.collect(args.submissions, assignment=lab.name)
+        batch = submissions.collect(args.submissions, assignment=lab.name, skip=[args.out])
     except submissions.SubmissionError as exc:
         raise _UsageError(str(exc)) from None
     bad_ids = []

@@ -4,6 +4,7 @@ file is graded, a bad file costs only its student, and every student found gets 
 The shared failing cases are copied small into ``tests/intake_cases/``; the large and hostile
 ones (32 MB of JSON, 50,000 magic lines, 3000-deep nesting) are generated here at test time.
 """
+import csv
 import json
 import os
 import pathlib
@@ -642,3 +643,15 @@ def test_a_load_report_of_the_wrong_shape_is_the_students_load_failure(report):
     assert cleaned["defined"] == [] and "malformed load report (bad output)" in cleaned["fatal"]
     good = Worker._clean_report({"defined": ["f"], "errors": [{"where": "w", "message": "m", "binds": 3}]}, [])
     assert good["fatal"] is None and good["defined"] == ["f"] and good["errors"][0]["binds"] == []
+
+
+def test_a_results_folder_inside_the_submissions_folder_is_no_student(tmp_path):
+    # An instructor's natural layout: `dlgrade grade --out class/results class`, graded twice.
+    klass = tmp_path / "class"
+    klass.mkdir()
+    (klass / "ada.py").write_text("def relu(x):\n    return x\n")
+    out = klass / "results"
+    for _ in range(2):
+        grade_cli(out, klass, assignment="week08")          # exit 0, or it fails here
+    with open(out / "scores.csv", newline="", encoding="utf-8") as handle:
+        assert [row["student"] for row in csv.DictReader(handle)] == ["ada"]

@@ -22,12 +22,14 @@ from .model import SubmissionError
 _READ_ERRORS = (OSError, zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError, ValueError)
 
 
-def collect(inputs, assignment=None):
+def collect(inputs, assignment=None, skip=()):
     """All students in ``inputs`` (files, folders, zips, exports), one ``Submission`` each.
 
     Args:
         inputs: paths given on the command line.
         assignment: e.g. ``"week09"``: a notebook named like it is graded first.
+        skip: folders never read, wherever they are (the results folder, which an instructor
+            may well put inside the submissions folder).
 
     Returns:
         ``Submission`` list sorted by student id.
@@ -38,6 +40,7 @@ def collect(inputs, assignment=None):
     """
     merged = {}                 # raw id -> layouts.Group, across inputs
     seen = set()
+    skip = frozenset(os.path.realpath(folder) for folder in skip)
     for raw in inputs:
         path = pathlib.Path(raw)
         if not path.exists():
@@ -46,7 +49,7 @@ def collect(inputs, assignment=None):
         if key in seen:
             continue
         seen.add(key)
-        for group in _groups(path):
+        for group in _groups(path, skip):
             into = merged.setdefault(group.raw_id, layouts.Group(group.raw_id))
             known = {e.origin for e in into.entries}          # a file reached through two inputs
             into.entries += [e for e in group.entries if e.origin not in known]
@@ -67,14 +70,15 @@ def _printable(submission):
         passed_over=tuple(map(text, submission.passed_over)))
 
 
-def _groups(path):
+def _groups(path, skip=frozenset()):
     if path.is_dir():
         try:
-            folders = [p.name for p in path.iterdir() if p.is_dir() and not p.is_symlink()]
+            folders = [p.name for p in path.iterdir()
+                       if p.is_dir() and not p.is_symlink() and os.path.realpath(p) not in skip]
         except OSError as exc:
             raise SubmissionError(f"{path}: cannot list it ({exc.strerror or exc})") from None
         too_deep = []
-        groups = layouts.groups(sources.folder_entries(path, too_deep), str(path), folders)
+        groups = layouts.groups(sources.folder_entries(path, too_deep, skip=skip), str(path), folders)
         if not groups:
             raise SubmissionError(f"{path}: no submissions in this folder")
         _note_too_deep(groups, too_deep)

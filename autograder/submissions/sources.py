@@ -101,8 +101,9 @@ def _file_reader(path):
     return read
 
 
-def folder_entries(folder, too_deep=None, max_depth=MAX_FOLDER_DEPTH):
-    """Entries of every regular file under ``folder`` (symbolic links are skipped).
+def folder_entries(folder, too_deep=None, max_depth=MAX_FOLDER_DEPTH, skip=frozenset()):
+    """Entries of every regular file under ``folder`` (symbolic links are skipped, and so are
+    the folders whose real paths are in ``skip``).
 
     Walked without recursion (a 1000-deep tree cannot overflow the stack), at most
     ``max_depth`` folder levels below ``folder``; the relative posix paths of the folders
@@ -131,6 +132,8 @@ def folder_entries(folder, too_deep=None, max_depth=MAX_FOLDER_DEPTH):
                 continue
             path = pathlib.Path(item.path)
             if stat.S_ISDIR(mode):
+                if skip and os.path.realpath(path) in skip:
+                    continue
                 if depth + 1 > max_depth:
                     if too_deep is not None:
                         too_deep.append(path.relative_to(folder).as_posix())
