@@ -459,6 +459,11 @@ class Worker:
         self._kill()
         self._take_integrity()   # what it wrote before it died, too
         self._audit_fd = None
+        # A reply cut off by the kill may hold up to the caps (64 MB an array) in the reader's
+        # buffer: let it go now, not whenever the last reference to this Worker does.
+        reader = getattr(self, "_reader", None)          # None when the spawn itself failed
+        if reader is not None:
+            reader.buf, reader._pending = bytearray(), None
         for fd in self._fds:
             try:
                 os.close(fd)
