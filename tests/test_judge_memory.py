@@ -23,14 +23,18 @@ def conv2d(*args, **kwargs):
 '''
 
 # Runs the CLI in this child process (--jobs 1 grades in process) and reports the child's own
-# peak resident set size, so the sandboxed workers' memory is not counted.
+# peak resident set size (VmHWM), so the sandboxed workers' memory is not counted. Not
+# ru_maxrss: Linux carries the forking process's RSS into it across exec, so a child of a
+# pytest process that has grown to 900 MB over the suite would report 900 MB whatever it did.
 CHILD = """
-import resource, runpy, sys
+import runpy, sys
 sys.argv = ["autograder"] + sys.argv[1:]
 try:
     runpy.run_module("autograder", run_name="__main__", alter_sys=True)
 finally:
-    print("PEAK_KB", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
+    with open("/proc/self/status") as status:
+        peak = next(line.split()[1] for line in status if line.startswith("VmHWM:"))
+    print("PEAK_KB", peak, file=sys.stderr)
 """
 
 LIMIT_MB = 512  # fixed: ~250-300 MB (baseline ~50, one answer being read ~130, two kept ~130)
