@@ -513,9 +513,12 @@ def test_chroot_escape_finds_nothing(box):
 def test_killed_worker_is_reported_as_killed(box):
     w = box()
     assert w.call("relu", (np.zeros(1),), timeout=10).status == "ok"
-    with open(f"/proc/{w._proc.pid}/task/{w._proc.pid}/children") as f:
-        kids = [int(p) for p in f.read().split()]
-    target = kids[0] if STRONG else w._proc.pid  # what the OOM killer would hit
+    if isinstance(w._proc, launch.forkserver.ForkedProcess):
+        target = w._proc.pid   # the worker itself (found by its uid)
+    else:   # under unshare, the worker is its child
+        with open(f"/proc/{w._proc.pid}/task/{w._proc.pid}/children") as f:
+            kids = [int(p) for p in f.read().split()]
+        target = kids[0] if STRONG else w._proc.pid  # what the OOM killer would hit
     os.kill(target, 9)
     r = w.call("relu", (np.zeros(1),), timeout=10)
     assert r.status == "crashed" and "killed by SIGKILL" in r.message and not w.alive
