@@ -1,7 +1,9 @@
 """Starts, isolates, times and kills a worker; decides the isolation level once per batch.
 
-The judge side of the sandbox. A `Worker` is one fresh interpreter running
-`worker.py`; the judge talks to it only through `protocol` frames on two
+The judge side of the sandbox. A `Worker` is one process running `worker.py`: a
+fork of this judge process's fork server (`forkserver.py`, `zygote.py`: Python
+and NumPy are started once, not once per worker), or, where no server can run,
+a fresh interpreter; both are confined the same way. The judge talks to it only through `protocol` frames on two
 dedicated pipes and gets back `Reply` objects holding plain, validated arrays.
 
 No level runs student code as root or as the user who runs the grader: every

@@ -1,7 +1,9 @@
 """The only code that runs inside the box: exec student code, answer calls.
 
 Started by `launch.py` as ``python -I -S -B worker.py CONFIG_JSON`` (possibly under
-``unshare``). Imports NumPy and the standard library only, never the kit: it
+``unshare``), or, with ``"zygote"`` in the configuration, as a fork server
+(`zygote.py`) whose forks continue below as workers, each already in its cgroups,
+namespaces and uid. Imports NumPy and the standard library only, never the kit: it
 cannot tell student code the answers because it never receives them.
 
 Sequence: read our two helper modules' source (jail, protocol) while the kit is
