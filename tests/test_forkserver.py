@@ -176,3 +176,12 @@ def test_a_server_that_never_starts_is_a_clear_error(tmp_path):
     with pytest.raises(forkserver.ForkServerError, match="did not start .*boom"):
         forkserver.ForkServer([sys.executable, "-c", "import sys; sys.exit('boom')"], {}, env=dict(os.environ),
                               cwd=tmp_path, stderr_path=str(tmp_path / "stderr"), startup_timeout=10)
+
+
+def test_no_server_when_python_lives_under_tmp(monkeypatch):
+    # Each forked worker mounts an empty /tmp: an interpreter bound under /tmp would vanish,
+    # so such machines start every worker fresh (still confined the same way).
+    monkeypatch.setattr(launch, "_binds", lambda: ("/usr", "/tmp/python-3.11"))
+    assert launch._fork_server("namespaces+uid", ()) is None
+    monkeypatch.setattr(launch, "FORK_SERVER", False)
+    assert launch._fork_server("uid", ()) is None
