@@ -4,11 +4,13 @@ buggy week09 submissions in this process without sharing, then in a spawned proc
 learns and publishes, then in a second spawned process that must walk only what the first
 learned (no Hypothesis run of its own), and compare whole results. The exchange itself:
 atomic files, own files not read back, forged files never unpickled, bounds kept."""
+import json
 import multiprocessing
 import os
 import pickle
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from autograder import grade, judge, shared_runs, submissions
@@ -168,3 +170,43 @@ def test_the_pool_shares_through_a_private_folder_removed_at_the_end(tmp_path, m
     alone = [judge.grade(s, "week09", timeout=60.0, visibility="hidden") for s in subs]
     assert [graded[s.student] for s in subs] == alone
     assert all(r["score"] < r["extra_data"]["max_score"] for r in alone)
+
+
+SNOOP = '''
+import glob, os, tempfile
+import numpy as np
+SEEN = glob.glob(os.path.join(tempfile.gettempdir(), "dlgrade-runs-*")) + glob.glob("/tmp/dlgrade-runs-*")
+def relu(x):
+    seen = SEEN + glob.glob("/tmp/dlgrade-runs-*")
+    return np.maximum(x, 0) if not seen else np.full_like(x, 7.0)
+def dense(x, kernel, bias=None):
+    return x @ kernel if bias is None else x @ kernel + bias
+def softmax(x):
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+'''
+
+
+def test_student_code_never_sees_the_batch_folder(tmp_path, monkeypatch):
+    """The folder exists while the pool grades; the sandboxed code looks for it and fails
+    relu if it finds it (the default isolation on this machine: own /tmp, other uid)."""
+    made = []
+    real_create = shared_runs.create
+    probe, (visible, _) = {}, real_create()
+    try:   # the probe works: outside the sandbox it finds a batch folder
+        exec(SNOOP, probe)
+        assert (probe["relu"](np.ones(2)) == 7.0).all()
+    finally:
+        shared_runs.remove(visible)
+    monkeypatch.setattr(shared_runs, "create", lambda: made.append(real_create()) or made[-1])
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    for name in ("alice", "bob"):
+        (folder / f"{name}.py").write_text(SNOOP)
+    out = tmp_path / "out"
+    from autograder import cli
+    assert cli.main(["grade", "--assignment", "week08", "--out", str(out), "--jobs", "2", str(folder)]) == 0
+    assert len(made) == 1 and not os.path.exists(made[0][0])
+    for name in ("alice", "bob"):
+        result = json.loads((out / f"{name}.json").read_text())
+        assert result["score"] == result["extra_data"]["max_score"], result["output"]
