@@ -23,7 +23,8 @@ the assignment in the folder.
 
 The judge is trusted code (it never runs student code itself; each judge call starts its own
 sandboxed worker), so ``--jobs N`` runs N judges in a process pool; ``--jobs 1`` grades in
-this process.
+this process. The pool's judges share the Hypothesis runs they learn through a private temp
+folder of the batch (``autograder.shared_runs``; removed at the end, never seen by student code).
 """
 import argparse
 import concurrent.futures

@@ -329,6 +329,8 @@ class _Failed(AssertionError):
 # calling its worker on each example, without running Hypothesis at all; where it leaves the
 # tree, Hypothesis runs from scratch (the examples already judged in this run are answered from
 # memory, not called again) and the tree grows by the new path.
+# With ``dlgrade grade --jobs N`` the pool's judge processes share the paths they learn
+# (`share_runs`), so each path is found and shrunk about once per batch, not once per process.
 REPLAY = True
 _PASSING_RUNS = {}
 _RUN_TREES = {}      # (function, test name) -> the _Step of a Hypothesis run's first example
