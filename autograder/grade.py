@@ -29,7 +29,8 @@ why (the summary line counts them).
 
 The judge is trusted code (it never runs student code itself; each judge call starts its own
 sandboxed worker), so ``--jobs N`` runs N judges in a process pool; ``--jobs 1`` grades in
-this process.
+this process. The pool's judges share the Hypothesis runs they learn through a private temp
+folder of the batch (``autograder.shared_runs``; removed at the end, never seen by student code).
 """
 import argparse
 import concurrent.futures
@@ -165,18 +166,25 @@ def _grade_task(submission, judge_module, assignment, timeout, visibility, load_
 _IN_POOL = False
 
 
-def _pool_init(isolation=None, root=None):
+def _pool_init(isolation=None, root=None, sharing=None):
     """Runs first in each pool process.
 
     Ctrl-C is left to the parent (which then terminates the pool), so an interrupted batch
     stops once and quietly; SIGTERM unwinds the judge, so its sandbox is closed. The
     isolation level is the one the parent decided (no pool process probes on its own).
+    ``sharing``: ``(judge module, folder, secret, max bytes, max files)``: the batch's
+    exchange of remembered Hypothesis runs (`autograder.shared_runs`), or None.
     """
     global _IN_POOL
     _IN_POOL = True
     if isolation is not None:
         from . import sandbox
         sandbox.pin_level(isolation, root)
+    if sharing is not None:
+        judge_module, *exchange = sharing
+        share = getattr(_judge(judge_module), "share_runs", None)   # a stand-in judge may have none
+        if share is not None:
+            share(*exchange)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
@@ -339,17 +347,33 @@ def _run_in_process(pending, task_args):
         yield submission, _grade_task(submission, *task_args)
 
 
-def _run_in_pool(pending, task_args, jobs, isolation=(None, None)):
+def _run_in_pool(pending, task_args, jobs, isolation=(None, None), share_runs=False):
     """Yield ``(submission, (result, error))`` as judges finish, across a process pool.
 
     If a judge process dies (the pool breaks), the unfinished submissions are retried one
     at a time in fresh single-process pools, so the one that kills its judge is named and
-    the others are still graded.
+    the others are still graded. With ``share_runs`` the judges share the Hypothesis runs
+    they learn through a private folder of this batch (`autograder.shared_runs`), removed
+    when the pool is done (or the caller stops early); each may fill 1/jobs of its bounds.
     """
+    folder, sharing = None, None
+    if share_runs:
+        from . import shared_runs
+        folder, secret = shared_runs.create()
+        sharing = (task_args[0], folder, secret, shared_runs.MAX_BYTES // jobs, shared_runs.MAX_FILES // jobs)
+    try:
+        yield from _pool(pending, task_args, jobs, (*isolation, sharing))
+    finally:
+        if folder is not None:
+            shared_runs.remove(folder)
+
+
+def _pool(pending, task_args, jobs, initargs):
+    """`_run_in_pool`'s work: the pool, then the retries after a broken pool."""
     context = multiprocessing.get_context("spawn")  # no fork of a process with threads (tqdm)
     left = list(pending)
     with concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=context,
-                                                initializer=_pool_init, initargs=isolation) as pool:
+                                                initializer=_pool_init, initargs=initargs) as pool:
         futures = {pool.submit(_grade_task, s, *task_args): s for s in left}
         try:
             for future in concurrent.futures.as_completed(futures):
@@ -370,7 +394,7 @@ def _run_in_pool(pending, task_args, jobs, isolation=(None, None)):
             raise
     for submission in list(left):  # only after a broken pool
         with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=context,
-                                                    initializer=_pool_init, initargs=isolation) as single:
+                                                    initializer=_pool_init, initargs=initargs) as single:
             try:
                 outcome = single.submit(_grade_task, submission, *task_args).result()
             except concurrent.futures.process.BrokenProcessPool as exc:
@@ -475,7 +499,7 @@ def run(args):
     jobs = min(args.jobs or os.cpu_count() or 1, max(len(pending), 1))
     task_args = (JUDGE_MODULE, lab.name, options["timeout"], options["visibility"], options["load_timeout"])
     runner = (_run_in_process(pending, task_args) if jobs == 1
-              else _run_in_pool(pending, task_args, jobs, (isolation, root)))
+              else _run_in_pool(pending, task_args, jobs, (isolation, root), share_runs=True))
     graded, failures = [], 0
     for submission in missing:
         result = _stamp(_no_submission_result(submission, lab, judge, args.visibility), submission,

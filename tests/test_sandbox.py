@@ -513,9 +513,12 @@ def test_chroot_escape_finds_nothing(box):
 def test_killed_worker_is_reported_as_killed(box):
     w = box()
     assert w.call("relu", (np.zeros(1),), timeout=10).status == "ok"
-    with open(f"/proc/{w._proc.pid}/task/{w._proc.pid}/children") as f:
-        kids = [int(p) for p in f.read().split()]
-    target = kids[0] if STRONG else w._proc.pid  # what the OOM killer would hit
+    if isinstance(w._proc, launch.forkserver.ForkedProcess):
+        target = w._proc.pid   # the worker itself (found by its uid)
+    else:   # under unshare, the worker is its child
+        with open(f"/proc/{w._proc.pid}/task/{w._proc.pid}/children") as f:
+            kids = [int(p) for p in f.read().split()]
+        target = kids[0] if STRONG else w._proc.pid  # what the OOM killer would hit
     os.kill(target, 9)
     r = w.call("relu", (np.zeros(1),), timeout=10)
     assert r.status == "crashed" and "killed by SIGKILL" in r.message and not w.alive
@@ -939,3 +942,39 @@ def test_integrity_tells_numpy_submodules_loaded_by_numpy_from_replaced_ones():
         assert w.call("tamper", (np.ones(3),), timeout=30).status == "ok"
         assert w.integrity == {"patched numpy.random", "added numpy.fft", "patched numpy.polynomial",
                                "added numpy.helper", "patched numpy.linalg.norm", "tried to open /etc/passwd"}
+
+
+LATE_PATCH = textwrap.dedent('''
+    import numpy as np
+
+    def relu(x):
+        return np.maximum(x, 0)
+
+    def lazy(x):
+        np.testing                      # NumPy's own lazy load: silent, and the namespace changes
+        return x
+
+    def patch(x):
+        np.linalg.norm = lambda *a, **k: 0.0
+        return x
+
+    def add(x):
+        np.helper = len
+        return x
+''')
+
+
+def test_integrity_notes_patches_made_after_clean_calls():
+    """The after-call check skips numpy's namespaces when nothing in them changed since the
+    last check (audit.Recorder._unchanged): a change after many clean calls, or after NumPy
+    itself changed its namespace, is still noted, each exactly once."""
+    with Worker([("cell 1", LATE_PATCH)]) as w:
+        x = np.ones(3)
+        for name in ("relu", "relu", "lazy", "relu"):
+            assert w.call(name, (x,), timeout=30).status == "ok"
+        assert w.integrity == set()
+        assert w.call("patch", (x,), timeout=30).status == "ok"
+        assert w.integrity == {"patched numpy.linalg.norm"}
+        for name in ("relu", "add", "relu"):
+            assert w.call(name, (x,), timeout=30).status == "ok"
+        assert w.integrity == {"patched numpy.linalg.norm", "added numpy.helper"}

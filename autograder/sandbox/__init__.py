@@ -3,7 +3,10 @@
     from autograder.sandbox import Worker, Limits, isolation_level, WorkerError
 
 See `launch.Worker` for the judge-side API, `worker.py` for what runs inside the
-box, and `protocol.py` for the only things that cross between them. What confines
+box, and `protocol.py` for the only things that cross between them. Workers are
+forks of a fork server that started Python and imported NumPy once per judge
+process (`zygote.py` inside the box, `forkserver.py` on the judge's side); each
+confines itself before any student code runs, exactly as a fresh one would. What confines
 a worker (`launch.py` names the levels):
 
 - a uid/gid of its own, never root or the grader's (so grading needs root), no_new_privs;

@@ -23,6 +23,7 @@ These are attempts, not proof: the sandbox refuses or hides what they reach for,
 and code running in the same interpreter could fool a hook. The report shows them
 as "attempted".
 """
+import operator
 import os
 import sys
 import types
@@ -62,6 +63,31 @@ class Recorder:
         self.numpy_dir = os.path.dirname(numpy_module.__file__) + "/"
         # the values themselves, so a replaced one stays alive and its id cannot be reused
         self.snapshot = self._numpy_attrs()
+        self._linalg = getattr(numpy_module, "linalg", None)
+        self._seen = self._namespaces()
+
+    def _namespaces(self):
+        """``[(dict, keys, values)]`` of numpy and numpy.linalg as they are now (for `_unchanged`)."""
+        found = []
+        for mod in (self.np, getattr(self.np, "linalg", None)):
+            d = vars(mod) if isinstance(mod, types.ModuleType) else {}
+            found.append((d, list(d.keys()), list(d.values())))
+        return found
+
+    def _unchanged(self):
+        """True if numpy's and numpy.linalg's attributes are the very objects last checked.
+
+        Identity only, compared in C (map over operator.is_): about ten times faster than the
+        full check, which runs after every call, and never calls code a student could define
+        (an ``__eq__`` could claim a replacement equal).
+        """
+        if getattr(self.np, "linalg", None) is not self._linalg:
+            return False
+        for d, keys, values in self._seen:
+            if (len(d) != len(keys) or not all(map(operator.is_, d.values(), values))
+                    or not all(map(operator.is_, d.keys(), keys))):
+                return False
+        return True
 
     def _numpy_attrs(self):
         """{"numpy.<name>": attribute value} of numpy and numpy.linalg, as seen now."""
@@ -122,6 +148,8 @@ class Recorder:
 
     def check_numpy(self):
         """Note numpy attributes replaced or added since start-up."""
+        if self._unchanged():   # nothing new since the last check: nothing new to note
+            return
         self.busy = True
         try:
             for name, value in sorted(self._numpy_attrs().items()):
@@ -138,6 +166,9 @@ class Recorder:
             pass
         finally:
             self.busy = False
+        # Whatever differs from start-up is noted now; the next check looks for news only.
+        self._linalg = getattr(self.np, "linalg", None)
+        self._seen = self._namespaces()
 
 
 def install(numpy_module, worker_file, stdlib_dir, fd):

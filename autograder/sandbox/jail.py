@@ -109,6 +109,17 @@ def _drop_capabilities():
 
 def enter(cfg):
     """Build the root, chroot into it, and become an unprivileged process."""
+    enter_root(cfg)
+    # No setuid binary may hand privileges back.
+    if cfg.get("uid") is not None:
+        drop_to(cfg["uid"])
+    else:
+        _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
+        _drop_capabilities()
+
+
+def enter_root(cfg):
+    """Build the root and pivot into it (still root: the fork server forks workers from here)."""
     build_root(cfg)
     os.chdir(cfg["root"])
     # pivot_root(".", ".") then detaching the old root leaves the host's file system
@@ -118,12 +129,6 @@ def enter(cfg):
         _check(_libc.umount2(b".", MNT_DETACH), "umount old root")
     os.chroot(".")
     os.chdir("/tmp")
-    # No setuid binary may hand privileges back.
-    if cfg.get("uid") is not None:
-        drop_to(cfg["uid"])
-    else:
-        _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
-        _drop_capabilities()
 
 
 def join_cgroups(procs_files):
@@ -131,6 +136,36 @@ def join_cgroups(procs_files):
     for path in procs_files:
         with open(path, "w") as f:
             f.write("0")   # 0 = the writing process
+
+
+def join_cgroup_files(fds):
+    """`join_cgroups` through files the judge opened (the fork server no longer sees /sys)."""
+    for fd in fds:
+        os.write(fd, b"0")
+        os.close(fd)
+
+
+CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
+CLONE_NEWPID, CLONE_NEWNET = 0x20000000, 0x40000000
+MS_PRIVATE = 1 << 18
+
+
+def unshare_worker_namespaces():
+    """Fresh mount, network, IPC and UTS namespaces now, and a PID namespace for the next child.
+
+    The fork server's own namespaces are shared by every worker it forks; these make each
+    worker's as private as a worker started by `unshare` itself.
+    """
+    _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWPID),
+           "unshare")
+    _mount(None, "/", None, MS_REC | MS_PRIVATE)
+
+
+def fresh_proc_and_tmp(tmp_bytes):
+    """In a forked worker (PID 1 of its namespace): its own /proc and an empty private /tmp."""
+    _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={tmp_bytes},nr_inodes=4096,mode=1777")
+    os.chdir("/tmp")
 
 
 def enter_chroot(cfg):

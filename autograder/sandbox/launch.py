@@ -1,7 +1,9 @@
 """Starts, isolates, times and kills a worker; decides the isolation level once per batch.
 
-The judge side of the sandbox. A `Worker` is one fresh interpreter running
-`worker.py`; the judge talks to it only through `protocol` frames on two
+The judge side of the sandbox. A `Worker` is one process running `worker.py`: a
+fork of this judge process's fork server (`forkserver.py`, `zygote.py`: Python
+and NumPy are started once, not once per worker), or, where no server can run,
+a fresh interpreter; both are confined the same way. The judge talks to it only through `protocol` frames on two
 dedicated pipes and gets back `Reply` objects holding plain, validated arrays.
 
 No level runs student code as root or as the user who runs the grader: every
@@ -48,7 +50,7 @@ import time
 
 import numpy as np
 
-from . import cgroup, protocol, pyroot, seccomp
+from . import cgroup, forkserver, protocol, pyroot, seccomp
 
 LEVELS = ("namespaces+uid", "namespaces+uid-nocgroup", "uid", "uid-nocgroup")
 # One line per level, for the grader's start-up message, the refusal and the README.
@@ -273,7 +275,7 @@ class Worker:
             raise WorkerError(f"the isolation level {self.isolation!r} needs root")
         self.hide = list(hide)
         self.alive = False
-        self._proc = self._lease = self._tmp = self._cgroup = self._home = None
+        self._proc = self._lease = self._tmp = self._cgroup = self._home = self._stderr_path = None
         self._fds = []
         self.integrity = set()   # what the code attempted (audit.py), over every restart
         self._audit_fd, self._audit_rest = None, b""
@@ -292,7 +294,6 @@ class Worker:
         self.close()
         lim = self.limits
         namespaces, with_cgroup = _level_parts(self.isolation)
-        self._tmp = tempfile.mkdtemp(prefix="dlgrade-worker-")
         cmd_r, cmd_w = os.pipe()
         rep_r, rep_w = os.pipe()
         aud_r, aud_w = os.pipe()   # audit lines (audit.py): written without blocking, read any time
@@ -320,22 +321,48 @@ class Worker:
             except OSError as exc:
                 raise WorkerError(f"the sandbox ({self.isolation}) cannot make a cgroup: {exc}") from None
             cfg["cgroups"] = self._cgroup.procs_files()
-        if namespaces:
-            os.mkdir(os.path.join(self._tmp, "root"))
-            cfg.update(root=os.path.join(self._tmp, "root"), binds=_binds(), numpy=_numpy_dirs(),
-                       hide=sorted(set(_kit_dirs()) | set(self.hide)), tmp_bytes=lim.tmp_bytes)
-            home, cwd = "/tmp", self._tmp
-            argv = [_unshare(), "--net", "--mount", "--pid", "--ipc", "--uts", "--fork", "--kill-child", "--"]
-        else:
+        if not namespaces:
             root = _shared_root()
             home = f"{pyroot.WORK}/{uid}"   # inside the chroot
             self._home = root + home
             os.mkdir(self._home, 0o700)
             os.chown(self._home, uid, uid)
             cfg.update(root=root, home=home)
-            cwd, argv = "/", []
-        argv += [_interpreter(), "-I", "-S", "-B", _WORKER_PY, json.dumps(cfg)]
-        errlog = open(os.path.join(self._tmp, "stderr"), "wb")
+        server = _fork_server(self.isolation, tuple(self.hide))
+        if server is not None:
+            self._stderr_path = server.stderr_path
+            self._spawn_forked(server, cfg, cmd_r, rep_w, aud_w, home=cfg.get("home", "/tmp"))
+        else:
+            self._spawn_fresh(cfg, cmd_r, rep_w, aud_w)
+        self.alive = True
+        got = self._read(time.monotonic() + lim.startup_timeout)
+        if not isinstance(got, tuple) or got[0].get("op") != "ready":
+            detail = self._startup_error()
+            if namespaces and detail.startswith("no output"):
+                detail = f"unshare refused to make namespaces, {detail}"
+            self._kill()
+            raise WorkerError(f"the sandbox ({self.isolation}) could not start a worker: {detail}")
+        self.uid = got[0].get("uid")
+        if isinstance(self._proc, forkserver.ForkedProcess):
+            self._proc.uid = uid
+        # Never weaker than promised: the worker must be in its cgroup and not be the grader.
+        if self.uid != uid or (self._cgroup is not None and not self._cgroup.pids()):
+            self._kill()
+            raise WorkerError(f"the sandbox ({self.isolation}) started a worker without its uid or cgroup")
+
+    def _spawn_fresh(self, cfg, cmd_r, rep_w, aud_w):
+        """A fresh interpreter for this worker alone (no fork server)."""
+        namespaces = cfg["jail"]
+        self._tmp = tempfile.mkdtemp(prefix="dlgrade-worker-")
+        self._stderr_path = os.path.join(self._tmp, "stderr")
+        if namespaces:
+            os.mkdir(os.path.join(self._tmp, "root"))
+            cfg.update(_jail_cfg(self.hide, os.path.join(self._tmp, "root"), self.limits.tmp_bytes))
+            home, cwd = "/tmp", self._tmp
+        else:
+            home, cwd = cfg["home"], "/"
+        argv = _worker_argv(namespaces) + [json.dumps(cfg)]
+        errlog = open(self._stderr_path, "wb")
         try:
             self._proc = subprocess.Popen(
                 argv, stdin=subprocess.DEVNULL, stdout=errlog, stderr=errlog,
@@ -346,24 +373,24 @@ class Worker:
             os.close(cmd_r)
             os.close(rep_w)
             os.close(aud_w)
-        self.alive = True
-        got = self._read(time.monotonic() + lim.startup_timeout)
-        if not isinstance(got, tuple) or got[0].get("op") != "ready":
-            detail = self._startup_error()
-            if namespaces and detail.startswith("no output"):
-                detail = f"unshare refused to make namespaces, {detail}"
-            self._kill()
-            raise WorkerError(f"the sandbox ({self.isolation}) could not start a worker: {detail}")
-        self.uid = got[0].get("uid")
-        # Never weaker than promised: the worker must be in its cgroup and not be the grader.
-        if self.uid != uid or (self._cgroup is not None and not self._cgroup.pids()):
-            self._kill()
-            raise WorkerError(f"the sandbox ({self.isolation}) started a worker without its uid or cgroup")
+
+    def _spawn_forked(self, server, cfg, cmd_r, rep_w, aud_w, home):
+        """A fork of the fork server, which confines it as `cfg` says (zygote.py)."""
+        fds = [cmd_r, rep_w, aud_w]
+        try:
+            fds += [os.open(path, os.O_WRONLY) for path in cfg["cgroups"]]
+            cfg = dict(cfg, tmp_bytes=self.limits.tmp_bytes, env={"HOME": home, "TMPDIR": home})
+            self._proc = server.fork(cfg, fds)
+        except OSError as exc:
+            raise WorkerError(f"the sandbox ({self.isolation}) could not start a worker: {exc}") from None
+        finally:
+            for fd in fds:
+                os.close(fd)
 
     def _stderr_tail(self):
         """Last line the worker (or unshare) wrote before the worker silenced fd 2."""
         try:
-            with open(os.path.join(self._tmp, "stderr"), "rb") as f:
+            with open(self._stderr_path, "rb") as f:
                 lines = f.read()[-2000:].decode(errors="replace").strip().splitlines()
         except (OSError, TypeError):
             lines = []
@@ -417,7 +444,12 @@ class Worker:
         proc = self._proc
         if proc is None:
             return
-        if proc.poll() is None and _level_parts(self.isolation)[0]:
+        if isinstance(proc, forkserver.ForkedProcess):
+            # The server kills the worker's parent, whose death kills the worker (PDEATHSIG),
+            # PID 1 of its namespace (and so everything in it); the cgroup and the uid sweep
+            # below catch the rest.
+            proc.kill()
+        elif proc.poll() is None and _level_parts(self.isolation)[0]:
             try:  # unshare's child is the namespace's init: killing it empties the namespace
                 with open(f"/proc/{proc.pid}/task/{proc.pid}/children") as f:
                     for pid in f.read().split():
@@ -428,20 +460,22 @@ class Worker:
                 proc.wait(timeout=2)
             except Exception:
                 pass
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except OSError:
-            pass
-        try:
-            proc.kill()
-        except OSError:
-            pass
+        if not isinstance(proc, forkserver.ForkedProcess):
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            try:
+                proc.kill()
+            except OSError:
+                pass
         if self._cgroup is not None:
             self._cgroup.kill()
-        try:
-            proc.wait(timeout=5)
-        except Exception:
-            pass
+        if not isinstance(proc, forkserver.ForkedProcess):
+            try:
+                proc.wait(timeout=5)
+            except Exception:
+                pass
         if self._lease is not None:
             for _ in range(50):
                 tasks, pids = _tasks_of(self._lease.uid)
@@ -812,6 +846,78 @@ def _shift(tree, by):
             return {"$": "a", "i": tree["i"] + by}
         return {"$": tree["$"], "v": _shift(tree["v"], by)}
     return tree
+
+
+# ------------------------------------------------------------------ fork servers
+
+def _worker_argv(namespaces):
+    """The command that starts ``worker.py`` (its JSON configuration goes last)."""
+    argv = [_unshare(), "--net", "--mount", "--pid", "--ipc", "--uts", "--fork", "--kill-child", "--"] if namespaces else []
+    return argv + [_interpreter(), "-I", "-S", "-B", _WORKER_PY]
+
+
+def _jail_cfg(hide, root, tmp_bytes):
+    """What `jail.build_root` needs to build the minimal root in the empty folder ``root``."""
+    return {"root": root, "binds": _binds(), "numpy": _numpy_dirs(),
+            "hide": sorted(set(_kit_dirs()) | set(hide)), "tmp_bytes": tmp_bytes}
+
+
+FORK_SERVER = True   # False: every worker is a fresh interpreter (tests compare both)
+_SERVERS = {}        # (level, hide) -> ForkServer, or the reason there is none
+MAX_FORK_SERVERS = 4
+
+
+def _fork_server(level, hide):
+    """This process's fork server for ``level`` (started on first use), or None.
+
+    None when `FORK_SERVER` is off, when part of Python lives under /tmp (each forked worker
+    mounts an empty /tmp over it), or when the server cannot start here: then workers are
+    fresh interpreters, confined the same way, only slower to start.
+    """
+    namespaces = _level_parts(level)[0]
+    if not FORK_SERVER or (namespaces and any(p == "/tmp" or p.startswith("/tmp/") for p in _binds())):
+        return None
+    key = (level, hide)
+    server = _SERVERS.get(key)
+    if isinstance(server, forkserver.ForkServer) and server.alive:
+        return server
+    if isinstance(server, str):
+        return None
+    if not _SERVERS:
+        atexit.register(close_fork_servers)
+    while len(_SERVERS) >= MAX_FORK_SERVERS:   # tests hide many folders; a batch uses one server
+        old = _SERVERS.pop(next(iter(_SERVERS)))
+        if isinstance(old, forkserver.ForkServer):
+            old.close()
+            shutil.rmtree(old.tmp, ignore_errors=True)
+    tmp = tempfile.mkdtemp(prefix="dlgrade-forkserver-")
+    cfg = {"jail": namespaces, "numpy_path": pyroot.NUMPY_HOME}
+    if namespaces:
+        os.mkdir(os.path.join(tmp, "root"))
+        cfg.update(_jail_cfg(hide, os.path.join(tmp, "root"), 1 << 20))
+        home, cwd = "/tmp", tmp
+    else:
+        cfg["root"] = _shared_root()
+        home, cwd = "/", "/"
+    try:
+        server = forkserver.ForkServer(_worker_argv(namespaces), cfg, env=_env(home), cwd=cwd,
+                                       stderr_path=os.path.join(tmp, "stderr"))
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        _SERVERS[key] = f"{exc}"
+        return None
+    server.tmp = tmp
+    _SERVERS[key] = server
+    return server
+
+
+def close_fork_servers():
+    """Stop this process's fork servers (their workers die with them)."""
+    for key, server in list(_SERVERS.items()):
+        if isinstance(server, forkserver.ForkServer):
+            server.close()
+            shutil.rmtree(server.tmp, ignore_errors=True)
+        del _SERVERS[key]
 
 
 # ------------------------------------------------------------------ levels

@@ -1,7 +1,9 @@
 """The only code that runs inside the box: exec student code, answer calls.
 
 Started by `launch.py` as ``python -I -S -B worker.py CONFIG_JSON`` (possibly under
-``unshare``). Imports NumPy and the standard library only, never the kit: it
+``unshare``), or, with ``"zygote"`` in the configuration, as a fork server
+(`zygote.py`) whose forks continue below as workers, each already in its cgroups,
+namespaces and uid. Imports NumPy and the standard library only, never the kit: it
 cannot tell student code the answers because it never receives them.
 
 Sequence: read our two helper modules' source (jail, protocol) while the kit is
@@ -41,17 +43,23 @@ _JAIL = _module("_dlgrade_jail", _compiled("jail.py"))
 _PROTO_CODE = _compiled("protocol.py")
 _STATEMENTS = _module("_dlgrade_statements", _compiled("statements.py"))   # splitting code that does not parse
 _AUDIT_CODE = _compiled("audit.py")
-CMD_FD, REPLY_FD = CFG["fds"]
 
-_JAIL.join_cgroups(CFG["cgroups"])   # first: every process started from here on is counted
-if CFG["jail"]:
-    _JAIL.enter(CFG)          # namespaces: minimal root, pivot_root, own uid
+if CFG.get("zygote"):
+    # A fork server (zygote.py): returns only in a forked worker, already in its cgroups,
+    # namespaces (or chroot) and uid, with NumPy imported once for all its workers.
+    CFG = _module("_dlgrade_zygote", _compiled("zygote.py")).serve(CFG, _JAIL)
 else:
-    _JAIL.enter_chroot(CFG)   # uid levels: the batch's copied root, own uid
+    _JAIL.join_cgroups(CFG["cgroups"])   # first: every process started from here on is counted
+    if CFG["jail"]:
+        _JAIL.enter(CFG)          # namespaces: minimal root, pivot_root, own uid
+    else:
+        _JAIL.enter_chroot(CFG)   # uid levels: the batch's copied root, own uid
+CMD_FD, REPLY_FD = CFG["fds"]
 _JAIL.set_limits(CFG["limits"])
 _JAIL.install_seccomp(bytes.fromhex(CFG["seccomp"]))   # see seccomp.py for what it refuses
 sys.dont_write_bytecode = True
-sys.path.append(CFG["numpy_path"])
+if CFG["numpy_path"] not in sys.path:
+    sys.path.append(CFG["numpy_path"])
 
 import numpy as np  # noqa: E402  (only after the jail: NumPy must load from the private dir)
 
