@@ -295,6 +295,8 @@ def test_a_classmate_differing_only_in_case_never_moves_another_students_id(tmp_
     assert rows["ada"] == "2" and len(rows) == 2                 # ada kept her id; no stale row
     [upper] = set(rows) - {"ada"}
     assert upper.startswith("ADA-") and rows[upper] == "10"
+    assert any(n.startswith(f"'ADA' is graded as {upper}: another name differs from it only in case")
+               for n in load_results(out)[upper]["extra_data"]["notes"])
     assert load_results(out)["ada"]["extra_data"]["raw_id"] == "ada"
     (subs / "ada.py").unlink()                                   # ada gone: ADA keeps its id too
     assert run_grade(out, subs) == 0

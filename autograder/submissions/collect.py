@@ -241,8 +241,11 @@ def _submission(group, student, assignment):
     budget = {"members": sources.MAX_MEMBERS, "bytes": sources.MAX_TOTAL_BYTES}
     entries, notes = sources.expand(group.entries, budget=budget)
     notes = list(group.notes) + notes
-    if student != group.raw_id:
+    if student != group.raw_id and ids_.clean_id(group.raw_id) != group.raw_id:
         notes.insert(0, f"name cleaned: {group.raw_id!r} is graded as {student}")
+    elif student != group.raw_id:            # a clean name kept apart from a look-alike
+        notes.insert(0, f"{group.raw_id!r} is graded as {student}: another name differs from it "
+                        "only in case or in characters a file name cannot hold")
     skipped = list(group.passed)           # PassedOver rows: every file that is not graded
     readable = []
     for entry in entries:
@@ -286,6 +289,11 @@ def _submission(group, student, assignment):
            else "no rule decides which file counts, so none was graded")
     skipped += [PassedOver(name, by_name[name].origin, why) for name in choice.passed_over]
     told = [row for row in skipped if not row.quiet and row.file not in choice.passed_over]
+    problem = choice.problem
+    if choice.file is None and not choice.passed_over and told:   # nothing readable: say why
+        named, told = told[:3], told[3:]
+        problem = (f"no file was graded: {'; '.join(f'{r.file} is {r.reason}' for r in named)}"
+                   f"; submit {assignment or 'your notebook'}.ipynb as an ordinary file")
     notes += [f"{row.file} was not graded: {row.reason}" for row in told[:_MAX_TOLD]]
     if len(told) > _MAX_TOLD:
         notes.append(f"... and {len(told) - _MAX_TOLD} more files not graded")
@@ -293,10 +301,6 @@ def _submission(group, student, assignment):
                   raw_id=group.raw_id, skipped=tuple(sorted(skipped)))
     if choice.file is None:
         where = group.entries[0].origin if group.entries else group.raw_id
-        problem = choice.problem
-        if not choice.passed_over and told:   # nothing readable at all: say why, not "no files"
-            problem = (f"no file was graded: {'; '.join(f'{r.file} is {r.reason}' for r in told[:3])}"
-                       f"; submit {assignment or 'your notebook'}.ipynb as an ordinary file")
         return reading.unusable(student, where, problem, missing=True, notes=tuple(notes), **fields)
     if choice.passed_over:
         notes.append(f"graded {choice.file} ({choice.rule}); passed over: "
