@@ -364,6 +364,16 @@ def test_the_same_file_name_in_two_inputs_the_later_input_counts(tmp_path, fake,
     assert found["bob"]["extra_data"]["notes"] == []
 
 
+def test_a_later_inputs_link_or_fifo_never_displaces_a_readable_file(tmp_path):
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+    (tmp_path / "a" / "ada.py").write_text(FULL)
+    os.mkfifo(tmp_path / "b" / "ada.py")
+    [ada] = collect([tmp_path / "a", tmp_path / "b"], assignment="week08")
+    assert not ada.missing and ada.upload == str(tmp_path / "a" / "ada.py")
+    assert any(n.startswith("ada.py was not graded: a named pipe") for n in ada.notes)
+
+
 def test_identical_copies_in_two_inputs_are_one_file(tmp_path):
     for folder in ("a", "b"):
         (tmp_path / folder).mkdir()

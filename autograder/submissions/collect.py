@@ -81,8 +81,9 @@ def collect(inputs, assignment=None, skip=(), passed=None, known_ids=None):
 
 
 def _later_input_counts(into, new, where):
-    """A file name the student already has from an earlier input is replaced by ``new``'s."""
-    names = {e.name for e in new}
+    """A file name the student already has from an earlier input is replaced by ``new``'s
+    (unless ``new``'s is never read, a link or a FIFO: that one is only reported)."""
+    names = {e.name for e in new if e.skipped is None}
     for old in [e for e in into.entries if e.name in names]:
         into.entries.remove(old)
         into.passed.append(PassedOver(old.name, old.origin, f"replaced by the file of the same name "
