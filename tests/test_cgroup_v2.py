@@ -52,6 +52,15 @@ def _err(code, path):
     return OSError(code, os.strerror(code), path)
 
 
+def _number(low=0, high=1 << 63, special=("max",)):
+    """A write handler for a single-value file: `special` words or an integer in [low, high]."""
+    def check(kernel, folder, path, text):
+        if text not in special and not (text.lstrip("-").isdigit() and low <= int(text) <= high):
+            raise _err(errno.EINVAL, path)
+        kernel._put(path, text + "\n")
+    return check
+
+
 class Kernel:
     """cgroupfs mounts under `tmp`/sys/fs/cgroup and this process's /proc/self (mountinfo, cgroup).
 
@@ -71,13 +80,18 @@ class Kernel:
         self.children = {}        # pid -> Popen (processes this test started)
         self.log = []             # (path, text) of every accepted write
         self.own = {}             # hierarchy point -> folder of this process's cgroup
+        self.namespaced = set()   # v2 mount points that are a cgroup namespace's root
         self._real_mkdir, self._real_rmdir, self._os_kill = os.mkdir, os.rmdir, os.kill
 
     # ---------------------------------------------------------------- set-up
-    def mount_v2(self, point="", controllers=("cpu", "io", "memory", "pids"), root="/"):
+    def mount_v2(self, point="", controllers=("cpu", "io", "memory", "pids"), root="/", namespace=False):
+        """`namespace`: mounted in a container's own cgroup namespace: its root is the
+        container's cgroup, a non-root cgroup for the kernel's rules, though it reads as "/"."""
         point = os.path.join(self.base, point) if point else self.base
         os.makedirs(point, exist_ok=True)
         self.mounts.append((point, "cgroup2", "rw", root))
+        if namespace:
+            self.namespaced.add(point)
         self._files(point, {"cgroup.controllers": " ".join(c for c in ORDER if c in controllers),
                             "cgroup.subtree_control": "", "cgroup.procs": "", "cgroup.type": "domain"})
         self.members[point] = set()
@@ -244,7 +258,7 @@ class Kernel:
             if token[:1] not in "+-" or token[1:] not in offered:
                 raise _err(errno.ENOENT if token[:1] in "+-" else errno.EINVAL, path)
             (want.add if token[0] == "+" else want.discard)(token[1:])
-        if want - now and folder != self._point(folder) and self._live(folder):
+        if want - now and not self._root(folder) and self._live(folder):
             raise _err(errno.EBUSY, path)   # no internal process constraint (root exempt)
         for child in self._subfolders(folder):
             if now - want & set(self._real_read(os.path.join(child, "cgroup.subtree_control")).split()):
@@ -258,7 +272,7 @@ class Kernel:
         pid = int(text) or os.getpid()   # "0": the writing process
         if not self._alive(pid):
             raise _err(errno.ESRCH, path)
-        if self._v2(folder) and folder != self._point(folder) and \
+        if self._v2(folder) and not self._root(folder) and \
                 self._real_read(os.path.join(folder, "cgroup.subtree_control")).split():
             raise _err(errno.EBUSY, path)   # no internal process constraint
         self.place(pid, folder)
@@ -274,13 +288,6 @@ class Kernel:
         if text not in ("0", "1"):
             raise _err(errno.EINVAL, path)
         self._put(path, text + "\n")
-
-    def _limit(self, low=0, high=None, special=("max",)):
-        def check(kernel, folder, path, text):
-            if text not in special and not (text.lstrip("-").isdigit() and low <= int(text) <= (high or 1 << 63)):
-                raise _err(errno.EINVAL, path)
-            kernel._put(path, text + "\n")
-        return check
 
     def _cpu_max(self, folder, path, text):
         old_max, old_period = self._real_read(path).split()
@@ -316,13 +323,13 @@ class Kernel:
         return int(text)
 
     _write_v2 = {"cgroup.subtree_control": _subtree_control, "cgroup.procs": _procs, "cgroup.kill": _kill,
-                 "cgroup.freeze": _freeze, "memory.max": _limit(None), "memory.swap.max": _limit(None),
-                 "memory.high": _limit(None), "pids.max": _limit(None), "cpu.max": _cpu_max,
-                 "cpu.weight": _limit(None, 1, 10000, special=())}
+                 "cgroup.freeze": _freeze, "memory.max": _number(), "memory.swap.max": _number(),
+                 "memory.high": _number(), "pids.max": _number(), "cpu.max": _cpu_max,
+                 "cpu.weight": _number(1, 10000, special=())}
     _write_v1 = {"cgroup.procs": _procs, "tasks": _procs, "memory.limit_in_bytes": _memory_limit,
-                 "memory.memsw.limit_in_bytes": _memsw_limit, "pids.max": _limit(None),
-                 "cpu.cfs_period_us": _limit(None, 1000, 1_000_000, special=()),
-                 "cpu.cfs_quota_us": _limit(None, 1000, special=("-1",)), "cpu.shares": _limit(None, 2, special=())}
+                 "memory.memsw.limit_in_bytes": _memsw_limit, "pids.max": _number(),
+                 "cpu.cfs_period_us": _number(1000, 1_000_000, special=()),
+                 "cpu.cfs_quota_us": _number(1000, special=("-1",)), "cpu.shares": _number(2, special=())}
 
     # ---------------------------------------------------------------- helpers
     def _controller_files(self, folder):
@@ -360,6 +367,10 @@ class Kernel:
     def _point(self, path):
         path = os.path.normpath(path)
         return next((p for p, *_ in self.mounts if path == p or path.startswith(p + "/")), None)
+
+    def _root(self, folder):
+        """The hierarchy's real root cgroup (exempt from the no internal process constraint)."""
+        return folder == self._point(folder) and folder not in self.namespaced
 
     def _v2(self, path):
         point = self._point(path)
@@ -519,6 +530,27 @@ def test_v2_controllers_not_delegated(kernel, monkeypatch):
     layout, why = _start(k, monkeypatch)
     assert layout is None and "not given cpu" in why and "not delegated" in why, why
     assert k.log == [] and not os.path.exists(os.path.join(scope, cgroup.GRADER_LEAF))
+
+
+@pytest.mark.parametrize("alone", [True, False])
+def test_v2_container_with_its_own_cgroup_namespace(kernel, monkeypatch, alone):
+    """docker run --cgroupns=private (the default on v2 hosts), cgroup2 mounted rw: the
+    container's cgroup reads as "0::/" but is no root cgroup; the grader as the container's
+    only process moves into a leaf, beside an init/shell it moves nothing."""
+    k = kernel()
+    point = k.mount_v2(namespace=True)
+    k.place(os.getpid(), point)
+    if not alone:
+        k.spawn(point)
+    assert _text(os.path.join(k.proc, "cgroup")) == "0::/"
+    layout, why = _start(k, monkeypatch)
+    leaf = os.path.join(point, cgroup.GRADER_LEAF)
+    if alone:
+        assert why is None and layout.v2 == point and k._live(leaf) == {os.getpid()}
+        assert _text(os.path.join(point, "cgroup.subtree_control")) == "cpu memory pids"
+    else:
+        assert layout is None and "holds 1 other process" in why, why
+        assert not os.path.exists(leaf) and os.getpid() in k._live(point)
 
 
 def test_v2_read_only_mount(kernel, monkeypatch):

@@ -22,7 +22,9 @@ Both cgroup versions are supported, per controller:
   hybrid mode, such as this project's machines).
 
 A v2 hierarchy without controllers (hybrid mode) is still used to track and kill
-the tree (``cgroup.kill``). Worker cgroups are made inside the grader's own
+the tree (``cgroup.kill``), when the grader's v2 cgroup has that file (Linux >= 5.14;
+never in the root cgroup, so not on this project's machines, where the grader sits
+in the root of the controller-less hierarchy). Worker cgroups are made inside the grader's own
 cgroup of each hierarchy (so the grader's own limits still cover them), named
 ``dlgrade-<uid>`` after the worker's leased uid; `remove` kills what is left and
 removes them, and `sweep` removes those a killed grader left behind.
