@@ -21,9 +21,16 @@ syllabus), so a fixed test regrades even before the version number moves. ``--fo
 regrades everyone. ``scores.csv`` is rebuilt at the end from all results of
 the assignment in the folder.
 
+Student ids are stable within a results folder: a name graded into it before keeps the id it
+got then (``results.known_ids``), so a classmate whose file name differs only in case
+(``ADA.py`` beside ``ada.py``) never moves another student's result or scores.csv row.
+``RESULTS_DIR/passed-over.txt`` lists every file of the inputs that was not graded, and
+why (the summary line counts them).
+
 The judge is trusted code (it never runs student code itself; each judge call starts its own
 sandboxed worker), so ``--jobs N`` runs N judges in a process pool; ``--jobs 1`` grades in
-this process.
+this process. The pool's judges share the Hypothesis runs they learn through a private temp
+folder of the batch (``autograder.shared_runs``; removed at the end, never seen by student code).
 """
 import argparse
 import concurrent.futures
@@ -36,6 +43,7 @@ import pathlib
 import re
 import signal
 import sys
+import time
 import traceback
 from collections import Counter
 
@@ -138,8 +146,12 @@ def _grade_task(submission, judge_module, assignment, timeout, visibility, load_
     Returns ``(result, None)`` or ``(None, traceback text)`` if the judge failed.
     """
     try:
-        return _judge(judge_module).grade(submission, assignment, timeout=timeout, visibility=visibility,
-                                          load_timeout=load_timeout), None
+        started = time.monotonic()
+        result = _judge(judge_module).grade(submission, assignment, timeout=timeout, visibility=visibility,
+                                            load_timeout=load_timeout)
+        if isinstance(result, dict):      # Gradescope's optional top-level field, in seconds
+            result.setdefault("execution_time", round(time.monotonic() - started, 3))
+        return result, None
     except Exception:  # a judge bug must cost one result, not the batch
         return None, traceback.format_exc()
     except (KeyboardInterrupt, SystemExit):
@@ -154,18 +166,25 @@ def _grade_task(submission, judge_module, assignment, timeout, visibility, load_
 _IN_POOL = False
 
 
-def _pool_init(isolation=None, root=None):
+def _pool_init(isolation=None, root=None, sharing=None):
     """Runs first in each pool process.
 
     Ctrl-C is left to the parent (which then terminates the pool), so an interrupted batch
     stops once and quietly; SIGTERM unwinds the judge, so its sandbox is closed. The
     isolation level is the one the parent decided (no pool process probes on its own).
+    ``sharing``: ``(judge module, folder, secret, max bytes, max files)``: the batch's
+    exchange of remembered Hypothesis runs (`autograder.shared_runs`), or None.
     """
     global _IN_POOL
     _IN_POOL = True
     if isolation is not None:
         from . import sandbox
         sandbox.pin_level(isolation, root)
+    if sharing is not None:
+        judge_module, *exchange = sharing
+        share = getattr(_judge(judge_module), "share_runs", None)   # a stand-in judge may have none
+        if share is not None:
+            share(*exchange)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
@@ -225,8 +244,14 @@ def _stamp(result, submission, assignment, options, isolation):
     # cache can tell results graded under weaker isolation.
     extra.update(student=submission.student, assignment=assignment, kit_version=__version__,
                  submission_sha256=submission.sha256, options=dict(options), isolation=isolation)
-    # What intake decided: the file graded (None: nothing was), and why / what was passed over.
-    extra.update(file=submission.file, notes=list(submission.notes))
+    # What intake decided: the file graded (None: nothing was), and why / what was passed over;
+    # where the file was found (a Canvas download's own member name), and the name the id
+    # was made from (the results folder's memory of ids, see results.known_ids).
+    extra.update(file=submission.file, notes=list(submission.notes),
+                 upload=getattr(submission, "upload", None), raw_id=getattr(submission, "raw_id", None))
+    # Results made here without running the student's code (no submission, an internal
+    # grader error) took no grading time that this process measured.
+    result.setdefault("execution_time", 0.0)
     extra["late"], submitted_at = _late(submission, assignment)
     if submitted_at:
         extra["submitted_at"] = submitted_at
@@ -322,17 +347,33 @@ def _run_in_process(pending, task_args):
         yield submission, _grade_task(submission, *task_args)
 
 
-def _run_in_pool(pending, task_args, jobs, isolation=(None, None)):
+def _run_in_pool(pending, task_args, jobs, isolation=(None, None), share_runs=False):
     """Yield ``(submission, (result, error))`` as judges finish, across a process pool.
 
     If a judge process dies (the pool breaks), the unfinished submissions are retried one
     at a time in fresh single-process pools, so the one that kills its judge is named and
-    the others are still graded.
+    the others are still graded. With ``share_runs`` the judges share the Hypothesis runs
+    they learn through a private folder of this batch (`autograder.shared_runs`), removed
+    when the pool is done (or the caller stops early); each may fill 1/jobs of its bounds.
     """
+    folder, sharing = None, None
+    if share_runs:
+        from . import shared_runs
+        folder, secret = shared_runs.create()
+        sharing = (task_args[0], folder, secret, shared_runs.MAX_BYTES // jobs, shared_runs.MAX_FILES // jobs)
+    try:
+        yield from _pool(pending, task_args, jobs, (*isolation, sharing))
+    finally:
+        if folder is not None:
+            shared_runs.remove(folder)
+
+
+def _pool(pending, task_args, jobs, initargs):
+    """`_run_in_pool`'s work: the pool, then the retries after a broken pool."""
     context = multiprocessing.get_context("spawn")  # no fork of a process with threads (tqdm)
     left = list(pending)
     with concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=context,
-                                                initializer=_pool_init, initargs=isolation) as pool:
+                                                initializer=_pool_init, initargs=initargs) as pool:
         futures = {pool.submit(_grade_task, s, *task_args): s for s in left}
         try:
             for future in concurrent.futures.as_completed(futures):
@@ -353,7 +394,7 @@ def _run_in_pool(pending, task_args, jobs, isolation=(None, None)):
             raise
     for submission in list(left):  # only after a broken pool
         with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=context,
-                                                    initializer=_pool_init, initargs=isolation) as single:
+                                                    initializer=_pool_init, initargs=initargs) as single:
             try:
                 outcome = single.submit(_grade_task, submission, *task_args).result()
             except concurrent.futures.process.BrokenProcessPool as exc:
@@ -393,8 +434,12 @@ def _prepare(args):
         # The judge reads the syllabus too (in this process or in spawned pool processes,
         # which inherit the environment): point every course.load() at the term's file.
         os.environ[course.ENVIRONMENT] = os.path.abspath(args.syllabus)
+    if os.path.isdir(args.out):
+        _check_results_folder(args.out, lab.name)
+    passed = []        # files that belong to no student (a top-level .DS_Store, __MACOSX/)
     try:
-        batch = submissions.collect(args.submissions, assignment=lab.name, skip=[args.out])
+        batch = submissions.collect(args.submissions, assignment=lab.name, skip=[args.out], passed=passed,
+                                    known_ids=results.known_ids(args.out))
     except submissions.SubmissionError as exc:
         raise _UsageError(str(exc)) from None
     bad_ids = []
@@ -405,13 +450,11 @@ def _prepare(args):
             bad_ids.append(f"{submission.path}: {exc}")
     if bad_ids:
         raise _UsageError("; ".join(bad_ids))
-    if os.path.isdir(args.out):
-        _check_results_folder(args.out, lab.name)
     try:
         os.makedirs(args.out, exist_ok=True)
     except OSError as exc:
         raise _UsageError(f"cannot create results folder {args.out}: {exc.strerror or exc}") from None
-    return lab, batch
+    return lab, batch, [("", row) for row in passed] + [(s.student, row) for s in batch for row in s.skipped]
 
 
 def run(args):
@@ -419,7 +462,7 @@ def run(args):
     from tqdm import tqdm
 
     try:
-        lab, batch = _prepare(args)
+        lab, batch, passed = _prepare(args)
     except _UsageError as exc:
         return _error(str(exc))
     out = args.out
@@ -435,6 +478,11 @@ def run(args):
         return _error(f"cannot start the sandbox: {exc}")
     print(f"dlgrade grade: {lab.name} ({lab.title}), {len(batch)} student(s), "
           f"isolation: {isolation}")
+    _warn_merged(passed)
+    try:
+        results.write_passed_over(out, passed)
+    except OSError as exc:
+        return _error(f"cannot write {results.PASSED_OVER} in {out}: {exc.strerror or exc}")
 
     options = _options(args)
     pending, cached, missing = [], [], []
@@ -451,7 +499,7 @@ def run(args):
     jobs = min(args.jobs or os.cpu_count() or 1, max(len(pending), 1))
     task_args = (JUDGE_MODULE, lab.name, options["timeout"], options["visibility"], options["load_timeout"])
     runner = (_run_in_process(pending, task_args) if jobs == 1
-              else _run_in_pool(pending, task_args, jobs, (isolation, root)))
+              else _run_in_pool(pending, task_args, jobs, (isolation, root), share_runs=True))
     graded, failures = [], 0
     for submission in missing:
         result = _stamp(_no_submission_result(submission, lab, judge, args.visibility), submission,
@@ -489,7 +537,7 @@ def run(args):
     except OSError as exc:
         print(f"dlgrade grade: error: cannot write scores.csv in {out}: {exc}", file=sys.stderr)
         return 1
-    _summary(lab, batch, graded, cached, failures, scores)
+    _summary(lab, batch, graded, cached, failures, scores, passed)
     return 0
 
 
@@ -507,11 +555,28 @@ def _log_error(out, submission, text):
         pass
 
 
-def _summary(lab, batch, graded, cached, failures, scores_path):
-    """One line: students, what intake did (no submission, files passed over), scores, statuses."""
+def _warn_merged(passed):
+    """One line when a student was found in several inputs and a later input's file replaced an
+    earlier one: two different students may share a file name across inputs."""
+    from . import results
+
+    merged = sorted({student for student, row in passed if row.reason.startswith("replaced by")})
+    if merged:
+        print(f"dlgrade grade: warning: {len(merged)} student(s) found with the same file name in several "
+              f"inputs ({', '.join(merged[:5])}{', ...' if len(merged) > 5 else ''}): the later input's "
+              f"file was graded (see {results.PASSED_OVER})", file=sys.stderr)
+
+
+def _summary(lab, batch, graded, cached, failures, scores_path, passed=()):
+    """One line: students, what intake did (no submission, files passed over), scores, statuses.
+
+    ``passed``: ``(student, PassedOver)`` for every file not graded (passed-over.txt's lines).
+    """
+    from . import results
+
     everyone = graded + cached
     missing = [s.student for s in batch if s.missing]
-    passed_over = sum(len(s.passed_over) for s in batch if not s.missing)   # by the rule's choice
+    passed_over = len(passed)
     statuses = Counter(t.get("status", "?") for _, r in everyone for t in r.get("tests", []))
     mean = sum(float(r.get("score", 0.0)) for _, r in everyone) / max(len(everyone), 1)
     counts = ", ".join(f"{n} {status}" for status, n in sorted(statuses.items(), key=lambda kv: (-kv[1], kv[0])))
@@ -519,8 +584,8 @@ def _summary(lab, batch, graded, cached, failures, scores_path):
             f"{len(cached)} cached, {len(missing)} no submission")
     if missing:
         line += f" ({', '.join(missing[:5])}{', ...' if len(missing) > 5 else ''})"
-    line += (f"; {passed_over} file(s) passed over; mean score {mean:.2f} / {lab.points:g}; "
-             f"tests: {counts or 'none'}")
+    line += (f"; {passed_over} file(s) passed over" + (f" (see {results.PASSED_OVER})" if passed_over else "")
+             + f"; mean score {mean:.2f} / {lab.points:g}; tests: {counts or 'none'}")
     if failures:
         line += f"; {failures} internal grader error(s), see {ERROR_LOG}"
     print(line)

@@ -329,6 +329,8 @@ class _Failed(AssertionError):
 # calling its worker on each example, without running Hypothesis at all; where it leaves the
 # tree, Hypothesis runs from scratch (the examples already judged in this run are answered from
 # memory, not called again) and the tree grows by the new path.
+# With ``dlgrade grade --jobs N`` the pool's judge processes share the paths they learn
+# (`share_runs`), so each path is found and shrunk about once per batch, not once per process.
 REPLAY = True
 _PASSING_RUNS = {}
 _RUN_TREES = {}      # (function, test name) -> the _Step of a Hypothesis run's first example
@@ -383,13 +385,18 @@ def run_test(test, session, budget):
     # A plain failure: Hypothesis finds it again (the examples before it pass), and shrinks it.
     path = [(case, "pass", None) for case in cases[:index]] + [(cases[index], "fail", outcome)]
     failures = [outcome]
-    step, state = _RUN_TREES.get(key), "walk" if key in _RUN_TREES else "new"
-    for _, kind, _ in path:  # the replay's examples are the run's first ones
-        if state != "walk":
+    _ingest(key)
+    while True:
+        step, state = _RUN_TREES.get(key), "walk" if key in _RUN_TREES else "new"
+        for _, kind, _ in path:  # the replay's examples are the run's first ones
+            if state != "walk":
+                break
+            step, state = _follow(step, kind)
+        while state == "walk":  # a remembered run, as long as this code answers as it did there
+            step, state = _walk(test, step, session, budget, path, failures)
+        # Off the tree: another judge process of the batch may have learned this path meanwhile.
+        if state != "new" or not _ingest(key):
             break
-        step, state = _follow(step, kind)
-    while state == "walk":  # a remembered run, as long as this code answers as it did there
-        step, state = _walk(test, step, session, budget, path, failures)
     if state == "end":
         RUNS["remembered"] += 1
         return _result(failures, failures[0])
@@ -401,6 +408,8 @@ def run_test(test, session, budget):
         _RUN_TREES.pop(key, None)
         return _hypothesis(test, session, budget, [], [], replayed=failures[0])[0]
     _remember(key, path)
+    if _EXCHANGE is not None:
+        _EXCHANGE.publish(key, [(case, kind) for case, kind, _ in path])
     return result
 
 
@@ -533,6 +542,35 @@ def _same_case(a, b):
         return type(x) is type(y) and x == y
     return (same(a.args, b.args) and a.kwargs.keys() == b.kwargs.keys()
             and all(same(a.kwargs[k], b.kwargs[k]) for k in a.kwargs))
+
+
+# The batch's other judge processes (``dlgrade grade --jobs N``): the paths each one learns
+# are published and ingested by the others (`autograder.shared_runs`); None: this process alone.
+_EXCHANGE = None
+
+
+def share_runs(folder, secret, max_bytes=None, max_files=None):
+    """Share remembered Hypothesis runs through a batch's folder (None: stop sharing).
+
+    Called by ``grade``'s pool initializer; ``max_bytes`` / ``max_files`` bound what this
+    process writes there (None: `shared_runs`'s batch-wide limits).
+    """
+    global _EXCHANGE
+    from autograder import shared_runs
+
+    _EXCHANGE = None if folder is None else shared_runs.RunExchange(
+        folder, secret, max_bytes=max_bytes or shared_runs.MAX_BYTES,
+        max_files=max_files or shared_runs.MAX_FILES)
+
+
+def _ingest(key):
+    """Add the paths of ``key`` other processes published since last time; True if any."""
+    if _EXCHANGE is None:
+        return False
+    news = _EXCHANGE.news(key)
+    for steps in news:
+        _remember(key, [(case, kind, None) for case, kind in steps])
+    return bool(news)
 
 
 def _remember(key, path):

@@ -1,9 +1,11 @@
-"""Result files: ``RESULTS_DIR/<student>.json`` (Gradescope results.json) and ``scores.csv``.
+"""Result files: ``RESULTS_DIR/<student>.json`` (Gradescope results.json), ``scores.csv``
+and ``passed-over.txt`` (every file of the last run's inputs that was not graded, and why).
 
 Every write goes to a temporary file in the same folder and is then renamed over the
 target (``os.replace``), so an interrupted batch never leaves a half-written result that
 a rerun would trust.
 """
+import ast
 import csv
 import io
 import json
@@ -15,6 +17,7 @@ import tempfile
 from . import course
 
 SCORES_CSV = "scores.csv"
+PASSED_OVER = "passed-over.txt"
 # The CONTRACT's stable test categories (the reports count them) and those a TA should see flagged.
 STATUSES = ("passed", "wrong shape", "wrong values", "modified input", "not implemented",
             "crashed", "timed out", "policy violation", "no submission")
@@ -89,6 +92,62 @@ def iter_results(out_dir, assignment=None):
             continue
         rows.append((str(extra.get("student", path.stem)), data))
     return sorted(rows, key=lambda row: row[0])
+
+
+def known_ids(out_dir):
+    """``{raw name: student id}`` of the results in ``out_dir``, so that a rerun into it gives
+    every name the id it had (``submissions.ids.unique_ids``).
+
+    The raw name is ``extra_data.raw_id``; a result written before that field existed gives
+    it by its note ``name cleaned: 'RAW' is graded as ID``, else its id was the name itself.
+    Unreadable files and ids that are not valid result file names are ignored.
+    """
+    known = {}
+    for path in sorted(pathlib.Path(out_dir).glob("*.json")) if os.path.isdir(out_dir) else ():
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            extra = data["extra_data"]
+            student = check_student_id(extra.get("student", path.stem))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            continue
+        raw = extra.get("raw_id")
+        if not isinstance(raw, str):
+            raw = next((_cleaned_from(note, student) for note in extra.get("notes") or []
+                        if _cleaned_from(note, student) is not None), student)
+        known.setdefault(raw, student)
+    return known
+
+
+_CLEANED = re.compile(r"^name cleaned: (?P<raw>'.*'|\".*\") is graded as (?P<student>.+)$", re.S)
+
+
+def _cleaned_from(note, student):
+    match = _CLEANED.match(note) if isinstance(note, str) else None
+    if not match or match["student"] != student:
+        return None
+    try:
+        return ast.literal_eval(match["raw"])
+    except (ValueError, SyntaxError):
+        return None
+
+
+def write_passed_over(out_dir, rows):
+    """Write ``passed-over.txt``: one line per file not graded, ``student: where: reason``.
+
+    ``rows``: ``(student or "", PassedOver)`` pairs. Plain text, one line each (control
+    characters in a file name are escaped), so no spreadsheet ever runs a cell of it.
+    Returns the path written.
+    """
+    lines = [f"# {len(rows)} file(s) of the last run's inputs were not graded: student: file: reason"]
+    for student, row in sorted(rows, key=lambda r: (r[0], r[1].where)):
+        lines.append(_one_line(f"{student or '(no student)'}: {row.where}: {row.reason}"))
+    path = pathlib.Path(out_dir) / PASSED_OVER
+    _atomic_write(path, "\n".join(lines) + "\n")
+    return path
+
+
+def _one_line(text):
+    return re.sub(r"[\x00-\x1f\x7f\u2028\u2029]", lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def function_points(result, functions):

@@ -1,7 +1,8 @@
 """Benchmark: grading cost per submission and for a whole class, as ratios to the cost of
 starting Python with NumPy, measured side by side in one run.
 
-    python scripts/bench_grading.py [--kit DIR] [--baseline DIR] [--n 12] [--class-size 300] [--no-otter] [--no-class]
+    python scripts/bench_grading.py [--kit DIR] [--baseline DIR] [--n 12] [--class-size 300] [--no-otter]
+                                    [--no-class] [--no-hang]
 
 The machine this runs on may be shared, so every number is printed next to the *floor*
 (the median wall time of ``python -c "import numpy"``, measured in the same run, before and
@@ -16,11 +17,12 @@ after the rest) and as a ratio to it:
    zip built from the lab's sources (``otter assign`` + ``otter generate``), and by
    ``dlgrade grade`` alone; median of ``--repeat``.
 3. **A class**: ``--class-size`` week09 submissions (correct and buggy corpus files, round
-   robin, plus one whose conv2d never returns) graded with ``--jobs 2`` and ``--timeout
-   --class-timeout``; its wall time, and as a ratio to the floor.
+   robin, plus one whose conv2d never returns, unless ``--no-hang``) graded with ``--jobs 2``
+   and ``--timeout --class-timeout``; its wall time, and as a ratio to the floor.
 
 ``--kit DIR`` grades with the kit in DIR (e.g. an older commit unpacked with ``git archive``),
-so that before and after can be compared in one run on the same machine state.
+and ``--baseline DIR`` adds the same rows (per submission and class) for a second kit,
+interleaved, so that before and after are compared in one run on the same machine state.
 Nothing is written outside a temporary folder.
 """
 import argparse
@@ -142,11 +144,12 @@ def otter_vs_dlgrade(kit, week, repeat, tmp):
     return statistics.median(theirs), statistics.median(ours)
 
 
-def a_class(kit, size, timeout, tmp):
-    """Wall seconds of grading ``size`` week09 submissions (one hangs) with --jobs 2."""
+def a_class(kit, size, timeout, tmp, hang=True):
+    """Wall seconds of grading ``size`` week09 submissions (one hangs unless not ``hang``) with --jobs 2."""
     files = corpus_files("week09", ("correct", "buggy"))
-    folder = copies(files, size - 1, tmp / "class")
-    shutil.copy(HANG, folder / "s999_hang.py")
+    folder = copies(files, size - 1 if hang else size, tmp / "class")
+    if hang:
+        shutil.copy(HANG, folder / "s999_hang.py")
     seconds = kit.grade("week09", tmp / "out-class", folder, jobs=2, timeout=timeout)
     results = list((tmp / "out-class").glob("*.json"))
     if len(results) != size:
@@ -164,9 +167,12 @@ def main():
                         help="--timeout for the class run (default 60, dlgrade's default)")
     parser.add_argument("--no-otter", action="store_true", help="skip the otter-grader comparison")
     parser.add_argument("--no-class", action="store_true", help="skip the class run")
+    parser.add_argument("--no-hang", action="store_true",
+                        help="the class has no hanging submission (all --class-size from the corpus)")
     parser.add_argument("--baseline", type=pathlib.Path, default=None,
                         help="another kit (e.g. the commit before a change, unpacked with git archive): its "
-                             "per-submission rows are measured in the same run, interleaved with --kit's")
+                             "per-submission and class rows are measured in the same run, interleaved "
+                             "with --kit's")
     args = parser.parse_args()
     kits = [("", Kit(args.kit))] + ([("baseline: ", Kit(args.baseline))] if args.baseline else [])
     kit = kits[0][1]
@@ -194,9 +200,13 @@ def main():
             except (ImportError, RuntimeError) as exc:
                 print(f"no otter comparison: {exc}")
         if not args.no_class:
-            seconds = a_class(kit, args.class_size, args.class_timeout, tmp)
-            rows.append((f"a class of {args.class_size} week09 submissions (one hangs), --jobs 2, "
-                         f"--timeout {args.class_timeout:g}: wall time", seconds))
+            for tag, each in kits:
+                where = tmp / f"class-{tag.strip(': ') or 'kit'}"
+                where.mkdir()
+                seconds = a_class(each, args.class_size, args.class_timeout, where, hang=not args.no_hang)
+                rows.append((f"{tag}a class of {args.class_size} week09 submissions "
+                             f"({'none hangs' if args.no_hang else 'one hangs'}), --jobs 2, "
+                             f"--timeout {args.class_timeout:g}: wall time", seconds))
     floors.append(floor())
     base = statistics.mean(floors)
     print(f"floor (python -c 'import numpy', median of 7, before/after): "

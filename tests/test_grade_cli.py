@@ -391,7 +391,13 @@ def test_a_student_without_a_gradable_file_gets_a_no_submission_result(tmp_path,
         assert all(name in result["output"] for name in named)
     assert json.loads((out / "alice.json").read_text())["score"] == 10
     summary = capsys.readouterr().out
-    assert "4 student(s): 2 graded, 0 cached, 2 no submission (dana, eve); 1 file(s) passed over" in summary
+    # Every file not graded counts, those of students with no submission too (a.py, b.py, eve.html).
+    assert ("4 student(s): 2 graded, 0 cached, 2 no submission (dana, eve); 4 file(s) passed over "
+            "(see passed-over.txt)") in summary
+    listed = (out / "passed-over.txt").read_text().splitlines()[1:]
+    assert sorted(line.split(": ")[0] for line in listed) == ["dana", "dana", "eve", "fay"]
+    assert any(line.startswith(f"fay: {subs / 'fay' / 'scratch.py'}: week08.ipynb was graded instead")
+               for line in listed)
     fay = json.loads((out / "fay.json").read_text())["extra_data"]
     assert fay["file"] == "week08.ipynb" and any("passed over: scratch.py" in n for n in fay["notes"])
     rows = {row[0]: row[1] for row in read_scores(out)[1:]}

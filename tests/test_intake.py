@@ -514,13 +514,15 @@ def test_a_mixed_class_grades_in_one_command(tmp_path):
     assert {t["tags"][0] for t in syntax["tests"] if t["score"] < t["max_score"]} == {"avg_pool2d"}
     assert "lines 61-70 skipped" in syntax["output"] and "functions defined:" in syntax["output"]
     assert "max_pool2d is defined 2 times" in result["old_draft_cell_after_solution"]["output"]
-    assert "not valid notebook JSON" in result["broken"]["output"] and result["broken"]["score"] == 0
+    broken = result["broken"]                              # '{"cells": [': a cut-off upload
+    assert "broken.ipynb could not be read: it is cut off" in broken["output"] and broken["score"] == 0
+    assert {t["status"] for t in broken["tests"]} == {"no submission"}
     assert "stopped and skipped" in result["slow_demo_cells_8"]["output"]
     official = result["official"]["output"].strip().splitlines()
     assert len(official) == 1 and official[0].startswith("week09: 5 / 5 points")   # no error lines at all
     assert result["1002"]["extra_data"]["late"] is True
     assert result["week09_1"]["extra_data"]["file"] == "week09 (1).ipynb"
-    assert f"{len(students)} student(s)" in summary and "3 no submission" in summary
+    assert f"{len(students)} student(s)" in summary and "4 no submission" in summary   # + broken
 
 
 def test_the_splitter_loaded_into_the_sandbox_imports_the_stdlib_only():

@@ -57,6 +57,35 @@ def is_junk(path):
             or (parts and parts[-1] in JUNK_FILES))
 
 
+# Files the OS, Jupyter or an export leaves behind: passed over quietly (counted and listed
+# in the batch's passed-over list, but not in the student's feedback).
+_QUIET = ((lambda part: part == ".ipynb_checkpoints", "a Jupyter checkpoint"),
+          (lambda part: part == "__MACOSX" or part.startswith("._"), "macOS zip metadata"),
+          (lambda part: part in {".DS_Store", "Thumbs.db", "desktop.ini"}, "operating-system metadata"),
+          (lambda part: part == "__pycache__", "Python's cache"),
+          (lambda part: part == ".git", "a git folder"),
+          (lambda part: part == "timestamp.txt", "nbgrader's timestamp"),
+          (lambda part: part == "submission_metadata.yml", "Gradescope's metadata"))
+HIDDEN_REASON = "a hidden file (its name starts with '.'): hidden files are never graded"
+
+
+def junk_reason(path):
+    """``(reason, quiet)`` for a file ``is_junk`` or ``is_lab_file`` names, else None.
+
+    ``quiet``: the OS's, Jupyter's and exports' leftovers and the lab's own files, which need
+    no word in the student's feedback; a hidden file of the student's own is worth one.
+    """
+    parts = pathlib.PurePosixPath(str(path).replace("\\", "/")).parts
+    for test, reason in _QUIET:
+        if any(test(part) for part in parts):
+            return reason, True
+    if any(part.startswith(".") for part in parts):
+        return HIDDEN_REASON, False
+    if is_lab_file(path):
+        return "the lab's own file (never graded)", True
+    return None
+
+
 def is_lab_file(path):
     parts = pathlib.PurePosixPath(str(path).replace("\\", "/")).parts
     return bool(parts) and (parts[-1] in LAB_FILES or any(p in LAB_FOLDERS for p in parts[:-1]))

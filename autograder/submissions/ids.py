@@ -4,8 +4,14 @@
 cannot hold (see ``autograder.results.check_student_id``) becomes one ``_``. Names that
 clean to the same id (``Ada`` / ``ada``, ``a b`` / ``a_b``) are kept apart by
 ``unique_ids``: the name that is already clean (or, of several, the first in code-point
-order) keeps the id, every other gets ``-`` and 6 hex digits of its name's sha256, so an
-id never depends on which other files are in the batch.
+order) keeps the id, every other gets ``-`` and 6 hex digits of its name's sha256.
+
+Which name keeps the plain id depends on who else is in the batch (``ada`` alone is
+``ada``; beside ``ADA`` it would be ``ada-fdee43``), so a results folder remembers the ids
+it gave (``known``, from ``results.known_ids``): a name graded into it before keeps its id,
+and a new name never takes an id (ignoring case) that an earlier run gave to another
+name. An id therefore never changes owner within a results folder: its result file and its
+scores.csv row always belong to the same name.
 """
 import hashlib
 import re
@@ -35,22 +41,37 @@ def clean_id(raw):
     return text
 
 
-def _suffixed(clean, raw):
+def _suffixed(clean, raw, digits=6):
     digest = hashlib.sha256(str(raw).encode("utf-8", "surrogateescape")).hexdigest()
-    return f"{clean[:MAX_ID_LENGTH]}-{digest[:6]}"
+    return f"{clean[:min(MAX_ID_LENGTH, 118 - digits)]}-{digest[:digits]}"   # results allow 120
 
 
-def unique_ids(raws):
-    """``{raw: id}`` for distinct raw names, ids unique even ignoring case (macOS, Windows)."""
+def unique_ids(raws, known=None):
+    """``{raw: id}`` for distinct raw names, ids unique even ignoring case (macOS, Windows).
+
+    ``known``: ``{raw: id}`` given by earlier runs into the same results folder (valid ids,
+    checked by the caller). Those raws keep their ids; the other ids stay reserved for them.
+    """
+    raws = set(raws)
+    ids, owner = {}, {}                     # owner: casefolded id -> the raw it belongs to
+    for raw, student in sorted((known or {}).items()):
+        if student.casefold() not in owner:     # a hand-edited folder may repeat one: first wins
+            owner[student.casefold()] = raw
+            if raw in raws:
+                ids[raw] = student
     by_key = {}
-    for raw in sorted(set(raws)):
+    for raw in sorted(raws - set(ids)):
         by_key.setdefault(clean_id(raw).casefold(), []).append(raw)
-    ids = {}
     for group in by_key.values():
-        clean = clean_id(group[0])
         keeper = next((r for r in group if r == clean_id(r)), group[0])
         for raw in group:
-            ids[raw] = clean_id(raw) if raw == keeper else _suffixed(clean_id(raw), raw)
+            student = clean_id(raw) if raw == keeper else _suffixed(clean_id(raw), raw)
+            digits = 6
+            while owner.get(student.casefold(), raw) != raw and digits <= 60:   # another name's
+                student = _suffixed(clean_id(raw), raw, digits)
+                digits += 6
+            owner[student.casefold()] = raw
+            ids[raw] = student
     return ids
 
 

@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from .choice import LAB_FOLDERS, is_junk, is_lab_file
+from .choice import LAB_FOLDERS, is_junk, is_lab_file, junk_reason
 from .ids import without_extensions
+from .model import PassedOver
 
 # Canvas bulk download: "<namelogin>_<userid>_<submissionid>_<original name>", with
 # "LATE_" after the login for late work, e.g. "doejane_LATE_123456_7890123_lab9.ipynb".
@@ -40,6 +41,7 @@ class Group:
     entries: list = field(default_factory=list)
     submitted_at: str = None
     notes: list = field(default_factory=list)
+    passed: list = field(default_factory=list)    # PassedOver: replaced by a later input's file
 
 
 def canvas_student(member_name):
@@ -57,33 +59,51 @@ def _split(name):
     return head, rest
 
 
-def unwrap(entries):
-    """Drop single wrapper folders: a zip of ``class/`` holds ``class/alice.ipynb`` ..."""
+def passed_over(entry, reason=None, quiet=None):
+    """A ``PassedOver`` row for ``entry``: its own reason (a link, a FIFO) or its junk kind."""
+    if reason is None:
+        reason, quiet = entry.skipped, False
+    if reason is None:
+        reason, quiet = junk_reason(entry.name) or ("not a student's file", True)
+    return PassedOver(entry.name, entry.origin, reason, bool(quiet))
+
+
+def unwrap(entries, passed=None):
+    """Drop single wrapper folders: a zip of ``class/`` holds ``class/alice.ipynb`` ...
+
+    The junk beside the wrapper (``__MACOSX/``) is appended to ``passed`` (``PassedOver``).
+    """
     while entries and all("/" in e.name for e in entries if not is_junk(e.name)):
         tops = {_split(e.name)[0] for e in entries if not is_junk(e.name)}
         if len(tops) != 1:
             break
         top = tops.pop()
+        if passed is not None:
+            passed += [passed_over(e) for e in entries if _split(e.name)[0] != top]
         entries = [e.renamed(_split(e.name)[1]) for e in entries if _split(e.name)[0] == top]
     return entries
 
 
-def groups(entries, origin, folders=()):
+def groups(entries, origin, folders=(), passed=None):
     """The students of one input (a folder's or a zip's entries, names relative to its root).
 
     ``folders``: the input's top-level sub-folders, so that an empty one is a student too.
+    ``passed``: a list that gets a ``PassedOver`` for each file that belongs to no student
+    (top-level junk such as ``.DS_Store`` or ``__MACOSX/``, the lab's own files); a
+    student's own junk stays in that student's group (and is listed there).
     """
+    passed = [] if passed is None else passed
     gradescope = _gradescope_root(entries)
     if gradescope is not None:
-        return _gradescope_groups(entries, gradescope, origin)
+        return _gradescope_groups(entries, gradescope, origin, passed)
     found = {name: Group(name) for name in sorted(folders)
              if not is_junk(name + "/x") and name not in LAB_FOLDERS}
     for entry in entries:
-        if is_junk(entry.name):
-            continue
         top, rest = _split(entry.name)
-        if (rest and top in LAB_FOLDERS) or (not rest and is_lab_file(entry.name)):
-            continue                                      # the lab's own files are nobody's
+        if is_junk(top if rest else entry.name) or (rest and top in LAB_FOLDERS) or \
+                (not rest and is_lab_file(entry.name)):
+            passed.append(passed_over(entry))             # nobody's: the OS's, or the lab's own
+            continue
         if rest:                                          # a student's sub-folder
             found.setdefault(top, Group(top)).entries.append(entry.renamed(rest))
             continue
@@ -172,7 +192,7 @@ def _submitter_id(person):
     return None
 
 
-def _gradescope_groups(entries, root, origin):
+def _gradescope_groups(entries, root, origin, passed):
     found, notes = {}, []
     metadata = {}
     top = next((e for e in entries if e.name == root + GRADESCOPE_METADATA), None)
@@ -183,12 +203,13 @@ def _gradescope_groups(entries, root, origin):
             notes.append(note)
     folders = {}
     for entry in entries:
-        if not entry.name.startswith(root) or (is_junk(entry.name)
-                                               and not entry.name.endswith("/" + GRADESCOPE_METADATA)):
-            continue
-        folder, rest = _split(entry.name[len(root):])
+        folder, rest = _split(entry.name[len(root):]) if entry.name.startswith(root) else ("", "")
         if rest and GRADESCOPE_FOLDER.match(folder):
-            folders.setdefault(folder, []).append(entry.renamed(rest))
+            folders.setdefault(folder, []).append(entry.renamed(rest))   # its junk listed there
+        elif entry is not top:                          # the metadata itself was read
+            known = is_junk(entry.name) or entry.skipped
+            passed.append(passed_over(entry) if known else
+                          passed_over(entry, "outside the export's submission folders", True))
     for folder in sorted(set(folders) | {k for k in metadata if isinstance(k, str) and GRADESCOPE_FOLDER.match(k)}):
         files = folders.get(folder, [])
         info = metadata.get(folder)

@@ -1,6 +1,7 @@
 """What intake hands to the judge: ``Submission`` (one student's code) and ``Cell``."""
 import pathlib
 from dataclasses import dataclass
+from typing import NamedTuple
 
 
 class SubmissionError(ValueError):
@@ -15,6 +16,15 @@ class SubmissionError(ValueError):
 class Cell:
     source: str
     label: str      # where the code came from, as the student sees it: 'cell 5 "def relu(x):"' or 'lab.py'
+
+
+class PassedOver(NamedTuple):
+    """One file that was not graded, and why (for the notes and ``passed-over.txt``)."""
+
+    file: str       # as the student named it, relative to their submission (or the input)
+    where: str      # where to find it: disk path, or ``zip path:member``
+    reason: str     # e.g. "a named pipe (FIFO), not a file: it was not read"
+    quiet: bool = False   # OS/Jupyter leftovers and the lab's own files: no word in the feedback
 
 
 @dataclass(frozen=True)
@@ -33,8 +43,15 @@ class Submission:
         late: ``True`` when a Canvas file name carries ``LATE``, else ``None`` (unknown here).
         submitted_at: ISO 8601 time of a Gradescope submission (``:created_at:``), else ``None``.
         passed_over: the student's other files that were not graded (the lab's own excluded).
-        missing: ``True`` when no file could be graded (no rule chose one, or only unusable
-            files were found): the result is status ``no submission`` with ``problems``.
+        missing: ``True`` when no file could be graded (no rule chose one, only unusable
+            files were found, or the chosen file cannot be read: an empty or cut-off
+            notebook): the result is status ``no submission`` with ``problems``.
+        raw_id: the name the id was made from (file stem, folder name, Canvas or Gradescope
+            id), before cleaning; the results folder remembers it, so ids stay stable.
+        upload: where the graded file was found, as a TA finds it again: its disk path, or
+            ``zip path:member name`` (a Canvas bulk download's own member name, e.g.
+            ``subs.zip:doejane_LATE_123456_7890123_week09.ipynb``); ``None`` when none was graded.
+        skipped: ``PassedOver`` for every file of the student that was not graded.
     """
 
     student: str
@@ -48,3 +65,6 @@ class Submission:
     submitted_at: str = None
     passed_over: tuple = ()
     missing: bool = False
+    raw_id: str = None
+    upload: str = None
+    skipped: tuple = ()

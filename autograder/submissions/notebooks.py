@@ -69,6 +69,15 @@ def _check_shape(data):
         raise NotebookError(f"its JSON nests {deepest} levels deep (more than {MAX_JSON_DEPTH})")
 
 
+def _cut_off(data):
+    """True when the JSON ends inside a string or with brackets still open (a truncated file)."""
+    structure = _STRING.sub(b'""', data)
+    if structure.count(b'"') % 2:                   # an unterminated string: cut inside it
+        return True
+    brackets = structure.translate(None, _NOT_BRACKETS)
+    return brackets.count(b"[") + brackets.count(b"{") > brackets.count(b"]") + brackets.count(b"}")
+
+
 def _bounded_int(text):
     return int(text) if len(text) <= MAX_INT_DIGITS else text
 
@@ -88,9 +97,16 @@ def parse(name, data):
     if replaced:
         notes.append(f"{name} is not valid UTF-8: {replaced} unreadable character(s) were replaced "
                      "before grading")
+    if not text.strip():
+        raise NotebookError(f"it is empty ({len(data)} bytes): the upload or the save did not finish; "
+                            "open the notebook in Jupyter, save it, and submit it again")
     try:
         notebook = json.loads(text, parse_int=_bounded_int)
     except json.JSONDecodeError as exc:
+        if _cut_off(data):
+            raise NotebookError(f"it is cut off: the file ends after {len(data):,} bytes, in the middle "
+                                "of the notebook (an upload or a save that did not finish); open it in "
+                                "Jupyter, save it, and submit it again") from None
         raise NotebookError(f"it is not valid notebook JSON (line {exc.lineno}: {exc.msg})") from None
     except (ValueError, RecursionError, MemoryError) as exc:
         raise NotebookError(f"it is not valid notebook JSON ({type(exc).__name__})") from None

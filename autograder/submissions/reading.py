@@ -41,9 +41,17 @@ def from_bytes(student, name, data, path=None, **fields):
     notes = list(fields.pop("notes", ()))
     what = kind(name, data[:65536])
     if what == "notebook":
-        cells, problems = _notebook_cells(name, data)
+        try:
+            cells, problems = _notebook_cells(name, data)
+        except notebooks.NotebookError as exc:   # nothing to run: no sandbox, a clear 0
+            return unusable(student, path, f"{name} could not be read: {exc}", missing=True, file=name,
+                            sha256=sha, notes=tuple(notes), **fields)
     elif what == "python":
         source, problems = _decode_python(name, data)
+        if not source.strip():
+            return unusable(student, path, f"{name} is empty ({len(data)} bytes): the upload or the "
+                            "save did not finish; submit the file again", missing=True, file=name,
+                            sha256=sha, notes=tuple(notes), **fields)
         cells = (Cell(source, name),)
     else:
         return unusable(student, path, f"{name} is not a notebook or a Python file", file=name,
@@ -80,11 +88,12 @@ def too_big(name, size):
             "submission (clear the notebook's outputs and submit it again)")
 
 
-def unusable(student, path, problem, *, missing=False, **fields):
-    """A submission with no code, only the reason: graded 0 with that message, batch goes on."""
-    return Submission(student=student, path=pathlib.Path(path), cells=(),
-                      sha256=hashlib.sha256(problem.encode()).hexdigest(), problems=(problem,),
-                      missing=missing, **fields)
+def unusable(student, path, problem, *, missing=True, **fields):
+    """A submission with no code, only the reason: graded 0 with that message (status ``no
+    submission``, no sandbox started), and the batch goes on."""
+    sha256 = fields.pop("sha256", None) or hashlib.sha256(problem.encode()).hexdigest()
+    return Submission(student=student, path=pathlib.Path(path), cells=(), sha256=sha256,
+                      problems=(problem,), missing=missing, **fields)
 
 
 def _decode_python(name, data):
@@ -107,11 +116,11 @@ def _decode_python(name, data):
 
 
 def _notebook_cells(name, data):
-    """The code cells of a notebook, cleaned of IPython syntax, labelled as Jupyter shows them."""
-    try:
-        raw_cells, problems = notebooks.parse(name, data)
-    except notebooks.NotebookError as exc:
-        return [], [f"{name} could not be read: {exc}"]
+    """The code cells of a notebook, cleaned of IPython syntax, labelled as Jupyter shows them.
+
+    Raises ``notebooks.NotebookError`` (for the student) when the bytes are no readable notebook.
+    """
+    raw_cells, problems = notebooks.parse(name, data)
     cells = []
     for position, cell_type, source in raw_cells:
         if cell_type != "code":

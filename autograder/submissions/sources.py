@@ -5,7 +5,13 @@ Zips are read in memory, member by member, and never extracted, so a crafted mem
 at most ``MAX_ZIP_DEPTH`` deep, with at most ``MAX_MEMBERS`` members and
 ``MAX_TOTAL_BYTES`` of content per student (zip bombs). Folders are walked without
 following symbolic links (a link to a file outside the submission is never read).
+
+Nothing is dropped unseen: a symbolic link, named pipe (FIFO), socket or device file (in a
+folder, or as a zip member's Unix mode) becomes an ``Entry`` with ``skipped`` set to the
+reason; it is never opened (opening a FIFO for reading would block the batch), and its
+student is told.
 """
+import dataclasses
 import io
 import os
 import pathlib
@@ -35,6 +41,7 @@ class Entry:
     late: bool = None             # Canvas named the file LATE
     crc: int = None               # CRC-32 of a zip member (its header's), None for a disk file
     head_cost: int = None         # bytes ``head`` may decompress (bzip2/lzma unpack whole blocks)
+    skipped: str = None           # why this is never read (a symbolic link, a FIFO, ...), else None
 
     def read(self):
         """The content, at most ``reading.MAX_FILE_BYTES + 1`` bytes (so "too large" shows)."""
@@ -45,8 +52,7 @@ class Entry:
         return self.reader(HEAD_BYTES)
 
     def renamed(self, name, **changes):
-        return Entry(name, self.origin, self.size, self.reader, changes.get("late", self.late), self.crc,
-                     self.head_cost)
+        return dataclasses.replace(self, name=name, **changes)
 
     def sniff_cost(self):
         """What ``head`` counts against a student's byte budget."""
@@ -59,6 +65,35 @@ def _clean_member(name):
     if parts and len(parts[0]) == 2 and parts[0][1] == ":":
         parts = parts[1:]
     return "/".join(parts)
+
+
+# Why a file that is not a regular file is never read (``stat`` file types).
+SYMLINK_REASON = ("a symbolic link: links are never followed, so nothing outside the "
+                  "submissions is read")
+_SPECIAL = ((stat.S_ISFIFO, "a named pipe (FIFO), not an ordinary file: it was not read"),
+            (stat.S_ISSOCK, "a socket, not an ordinary file: it was not read"),
+            (stat.S_ISCHR, "a device file, not an ordinary file: it was not read"),
+            (stat.S_ISBLK, "a device file, not an ordinary file: it was not read"))
+
+
+def special_reason(mode):
+    """Why a file of ``mode`` (``lstat``'s) is not read; None for a regular file or folder."""
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    if stat.S_ISLNK(mode):
+        return SYMLINK_REASON
+    return next((reason for test, reason in _SPECIAL if test(mode)), "not a regular file: it was not read")
+
+
+def _refused(reason):
+    def read(limit):
+        raise OSError(f"not read: {reason}")
+    return read
+
+
+def skipped_entry(name, origin, reason):
+    """An entry that is never read, only reported."""
+    return Entry(name, origin, 0, _refused(reason), skipped=reason)
 
 
 def _member_reader(archive, info):
@@ -89,6 +124,12 @@ def zip_entries(source, origin, *, limit=MAX_INPUT_FILES):
         if len(entries) >= limit:
             skipped += 1
             continue
+        mode = info.external_attr >> 16                  # Unix zips keep st_mode here
+        reason = special_reason(mode) if info.create_system == 3 and stat.S_IFMT(mode) else None
+        if reason:                      # a link or FIFO stored with its Unix mode: its text is no file
+            entries.append(skipped_entry(name, f"{origin}:{info.filename}",
+                                         reason.replace("a symbolic link", "a symbolic link in the zip")))
+            continue
         entries.append(Entry(name, f"{origin}:{info.filename}", info.file_size, _member_reader(archive, info),
                              crc=info.CRC, head_cost=_head_cost(info)))
     return entries, skipped
@@ -96,14 +137,21 @@ def zip_entries(source, origin, *, limit=MAX_INPUT_FILES):
 
 def _file_reader(path):
     def read(limit):
-        with open(path, "rb") as handle:
+        # O_NONBLOCK + O_NOFOLLOW + a regular-file check: a file swapped for a FIFO or a link
+        # after the folder was listed is refused, never waited on or followed.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+        with open(fd, "rb") as handle:
+            reason = special_reason(os.fstat(fd).st_mode)
+            if reason:
+                raise OSError(f"not read: {reason}")
             return handle.read(limit)
     return read
 
 
-def folder_entries(folder, too_deep=None, max_depth=MAX_FOLDER_DEPTH, skip=frozenset()):
-    """Entries of every regular file under ``folder`` (symbolic links are skipped, and so are
-    the folders whose real paths are in ``skip``).
+def folder_entries(folder, too_deep=None, max_depth=MAX_FOLDER_DEPTH, skip=frozenset(), special=False):
+    """Entries of every regular file under ``folder``; with ``special``, also (``skipped``
+    set, never opened) its symbolic links, FIFOs, sockets and device files, so that they can
+    be reported. The folders whose real paths are in ``skip`` are left out.
 
     Walked without recursion (a 1000-deep tree cannot overflow the stack), at most
     ``max_depth`` folder levels below ``folder``; the relative posix paths of the folders
@@ -126,11 +174,15 @@ def folder_entries(folder, too_deep=None, max_depth=MAX_FOLDER_DEPTH, skip=froze
             continue                            # a sub-folder that vanished or is unreadable
         subfolders = []
         for item in items:
+            path = pathlib.Path(item.path)
+            name = path.relative_to(folder).as_posix()
             try:
                 mode = item.stat(follow_symlinks=False).st_mode
-            except OSError:
+            except OSError as exc:
+                if special:
+                    entries.append(skipped_entry(name, os.path.abspath(path),
+                                                 f"a file that could not be examined ({exc.strerror or exc})"))
                 continue
-            path = pathlib.Path(item.path)
             if stat.S_ISDIR(mode):
                 if skip and os.path.realpath(path) in skip:
                     continue
@@ -140,19 +192,22 @@ def folder_entries(folder, too_deep=None, max_depth=MAX_FOLDER_DEPTH, skip=froze
                 else:
                     subfolders.append((path, depth + 1))
                 continue
-            if not stat.S_ISREG(mode):
-                continue
             if len(entries) >= MAX_INPUT_FILES:
                 raise SubmissionError(f"{folder}: more than {MAX_INPUT_FILES} files; is this the "
                                       "right folder?")
-            entries.append(Entry(path.relative_to(folder).as_posix(), os.path.realpath(path),
-                                 item.stat(follow_symlinks=False).st_size, _file_reader(path)))
+            reason = special_reason(mode)
+            if reason:      # abspath, not realpath: a link's own place, not where it points
+                if special:
+                    entries.append(skipped_entry(name, os.path.abspath(path), reason))
+                continue
+            entries.append(Entry(name, os.path.realpath(path), item.stat(follow_symlinks=False).st_size,
+                                 _file_reader(path)))
         stack += reversed(subfolders)           # so the walk keeps name order
     return entries
 
 
 def is_zip(entry):
-    return entry.name.lower().endswith(".zip")
+    return entry.name.lower().endswith(".zip") and entry.skipped is None
 
 
 def expand(entries, depth=0, budget=None):
