@@ -133,9 +133,10 @@ def _isolation(accepted=None):
                           f"strongest level, {sandbox.LEVELS[0]})") from None
     order = sandbox.LEVELS   # strongest first
     if level != order[0] and (accepted is None or order.index(level) > order.index(accepted)):
-        raise _UsageError(f"the strongest isolation ({order[0]}) is not available here; this machine "
-                          f"provides '{level}' ({sandbox.LEVEL_NOTES[level]}): rerun with "
-                          f"--isolation {level} to accept it")
+        why = sandbox.launch.WEAKER_BECAUSE.get(order[0])
+        raise _UsageError(f"the strongest isolation ({order[0]}) is not available here"
+                          + (f" ({why})" if why else "") + f"; this machine provides '{level}' "
+                          f"({sandbox.LEVEL_NOTES[level]}): rerun with --isolation {level} to accept it")
     sandbox.pin_level(level)
     return level, sandbox.launch.batch_root(level)
 

@@ -148,6 +148,9 @@ def test_weak_machine_refuses_then_grades_safely_when_accepted(tmp_path, subreap
     lines = stderr.strip().splitlines()
     assert code == 2 and len(lines) == 1, stderr
     assert f"provides '{level}'" in lines[0] and f"--isolation {level}" in lines[0], lines[0]
+    # ... and why the strongest level is not there
+    assert {"no-unshare": "unshare refused to make namespaces", "both": "(no writable cgroup",
+            "no-cgroups": "(no writable cgroup"}[machine] in lines[0], lines[0]
     assert not out.exists() or not list(out.glob("*.json"))   # stopped before grading
 
     cgroups_before = set(_orphan_cgroups())

@@ -1097,6 +1097,9 @@ def _candidates():
     return why
 
 
+WEAKER_BECAUSE = {}   # level -> why it could not be had, for the levels stronger than the one found
+
+
 @functools.lru_cache(maxsize=None)
 def _detect():
     problems = {}
@@ -1104,6 +1107,7 @@ def _detect():
         if why is None:
             try:
                 _probe(level)
+                WEAKER_BECAUSE.update(problems)
                 return level
             except (WorkerError, OSError, ValueError) as exc:
                 why = str(exc)
