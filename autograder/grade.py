@@ -498,6 +498,9 @@ def run(args):
             pending.append(submission)
 
     jobs = min(args.jobs or os.cpu_count() or 1, max(len(pending), 1))
+    if jobs > 1 and "autograder.sandbox" in sys.modules:
+        # The probe's fork server would idle here: each pool process starts its own.
+        sys.modules["autograder.sandbox"].launch.close_fork_servers()
     task_args = (JUDGE_MODULE, lab.name, options["timeout"], options["visibility"], options["load_timeout"])
     runner = (_run_in_process(pending, task_args) if jobs == 1
               else _run_in_pool(pending, task_args, jobs, (isolation, root), share_runs=True))
