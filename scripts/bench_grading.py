@@ -2,7 +2,7 @@
 starting Python with NumPy, measured side by side in one run.
 
     python scripts/bench_grading.py [--kit DIR] [--baseline DIR] [--n 12] [--class-size 300] [--no-otter]
-                                    [--no-class] [--no-hang]
+                                    [--no-class] [--no-hang] [--class hang:60 hang:5 clean:60]
 
 The machine this runs on may be shared, so every number is printed next to the *floor*
 (the median wall time of ``python -c "import numpy"``, measured in the same run, before and
@@ -18,7 +18,10 @@ after the rest) and as a ratio to it:
    ``dlgrade grade`` alone; median of ``--repeat``.
 3. **A class**: ``--class-size`` week09 submissions (correct and buggy corpus files, round
    robin, plus one whose conv2d never returns, unless ``--no-hang``) graded with ``--jobs 2``
-   and ``--timeout --class-timeout``; its wall time, and as a ratio to the floor.
+   and ``--timeout --class-timeout``; its wall time, and as a ratio to the floor. ``--class``
+   makes several such runs in one go (``hang:60`` with the hang at ``--timeout 60``,
+   ``clean:60`` without it). The hang alone costs one job ``2 x --timeout`` (its conv2d and
+   the cnn_forward that calls it each run out their budget), whatever the engine does.
 
 ``--kit DIR`` grades with the kit in DIR (e.g. an older commit unpacked with ``git archive``),
 and ``--baseline DIR`` adds the same rows (per submission and class) for a second kit,
@@ -157,6 +160,17 @@ def a_class(kit, size, timeout, tmp, hang=True):
     return seconds
 
 
+def _variant(text):
+    """'hang:60' -> (True, 60.0); 'clean:5' -> (False, 5.0)."""
+    kind, _, timeout = text.partition(":")
+    try:
+        if kind not in ("hang", "clean"):
+            raise ValueError
+        return kind == "hang", float(timeout or 60)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected hang:SECONDS or clean:SECONDS, got {text!r}") from None
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kit", type=pathlib.Path, default=ROOT, help="the kit that grades (default: this one)")
@@ -165,6 +179,9 @@ def main():
     parser.add_argument("--class-size", type=int, default=300, help="submissions in the class (default 300)")
     parser.add_argument("--class-timeout", type=float, default=60.0,
                         help="--timeout for the class run (default 60, dlgrade's default)")
+    parser.add_argument("--class", dest="classes", type=_variant, nargs="+", metavar="KIND:TIMEOUT",
+                        help="class runs to make, e.g. hang:60 hang:5 clean:60 (default: one, from "
+                             "--class-timeout and --no-hang)")
     parser.add_argument("--no-otter", action="store_true", help="skip the otter-grader comparison")
     parser.add_argument("--no-class", action="store_true", help="skip the class run")
     parser.add_argument("--no-hang", action="store_true",
@@ -199,14 +216,15 @@ def main():
                 rows.append(("week09 solution notebook alone: dlgrade grade", ours))
             except (ImportError, RuntimeError) as exc:
                 print(f"no otter comparison: {exc}")
-        if not args.no_class:
+        variants = args.classes or [(not args.no_hang, args.class_timeout)]
+        for hang, timeout in ([] if args.no_class else variants):
             for tag, each in kits:
-                where = tmp / f"class-{tag.strip(': ') or 'kit'}"
+                where = tmp / f"class-{tag.strip(': ') or 'kit'}-{'hang' if hang else 'clean'}-{timeout:g}"
                 where.mkdir()
-                seconds = a_class(each, args.class_size, args.class_timeout, where, hang=not args.no_hang)
+                seconds = a_class(each, args.class_size, timeout, where, hang=hang)
                 rows.append((f"{tag}a class of {args.class_size} week09 submissions "
-                             f"({'none hangs' if args.no_hang else 'one hangs'}), --jobs 2, "
-                             f"--timeout {args.class_timeout:g}: wall time", seconds))
+                             f"({'one hangs' if hang else 'none hangs'}), --jobs 2, "
+                             f"--timeout {timeout:g}: wall time", seconds))
     floors.append(floor())
     base = statistics.mean(floors)
     print(f"floor (python -c 'import numpy', median of 7, before/after): "
