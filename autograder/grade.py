@@ -43,7 +43,6 @@ import pathlib
 import re
 import signal
 import sys
-import time
 import traceback
 from collections import Counter
 
@@ -147,12 +146,10 @@ def _grade_task(submission, judge_module, assignment, timeout, visibility, load_
     Returns ``(result, None)`` or ``(None, traceback text)`` if the judge failed.
     """
     try:
-        started = time.monotonic()
-        result = _judge(judge_module).grade(submission, assignment, timeout=timeout, visibility=visibility,
-                                            load_timeout=load_timeout)
-        if isinstance(result, dict):      # Gradescope's optional top-level field, in seconds
-            result.setdefault("execution_time", round(time.monotonic() - started, 3))
-        return result, None
+        # No timing goes into the result (not even Gradescope's optional execution_time): two runs
+        # over the same submissions write byte-identical files, so a diff shows grade changes only.
+        return _judge(judge_module).grade(submission, assignment, timeout=timeout, visibility=visibility,
+                                          load_timeout=load_timeout), None
     except Exception:  # a judge bug must cost one result, not the batch
         return None, traceback.format_exc()
     except (KeyboardInterrupt, SystemExit):
@@ -250,9 +247,6 @@ def _stamp(result, submission, assignment, options, isolation):
     # was made from (the results folder's memory of ids, see results.known_ids).
     extra.update(file=submission.file, notes=list(submission.notes),
                  upload=getattr(submission, "upload", None), raw_id=getattr(submission, "raw_id", None))
-    # Results made here without running the student's code (no submission, an internal
-    # grader error) took no grading time that this process measured.
-    result.setdefault("execution_time", 0.0)
     extra["late"], submitted_at = _late(submission, assignment)
     if submitted_at:
         extra["submitted_at"] = submitted_at

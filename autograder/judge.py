@@ -98,6 +98,8 @@ class _Session:
         try:
             self.worker = self.worker_cls(cells=self.cells, **kwargs)
         except self.worker_error as exc:
+            if getattr(exc, "grader_fault", False):   # the grader's trouble, not the code's: a grader error
+                raise
             # Loading is deterministic: if it fails once it would fail again, so do not retry.
             self.start_error = feedback.one_line(str(exc)) or "the worker could not start"
             return
@@ -168,6 +170,8 @@ class _Session:
                 except StopIteration:
                     return
                 except self.worker_error as exc:  # the worker died between batches, or the sandbox failed
+                    if getattr(exc, "grader_fault", False):   # not the student's: a grader error
+                        raise
                     reply = _Reply("crashed", feedback.one_line(str(exc)))
                 budget.used += max(float(reply.seconds or 0.0), 0.0)
                 if not worker.alive:  # this very call ended it

@@ -3,6 +3,8 @@ interpreter that imported NumPy once are confined exactly like fresh ones, and s
 nothing with each other or with the server."""
 import json
 import os
+import signal
+import subprocess
 import sys
 import textwrap
 import time
@@ -10,7 +12,7 @@ import time
 import numpy as np
 import pytest
 
-from autograder.sandbox import Worker, WorkerError, forkserver, launch
+from autograder.sandbox import Limits, SandboxFailure, Worker, forkserver, launch
 
 # Every level this machine can run (all need root).
 LEVELS = [level for level, why in launch._candidates().items() if why is None]
@@ -61,6 +63,17 @@ CODE = textwrap.dedent("""
         os.kill(int(pid), 9)
         return np.array([1])
 """)
+
+
+def _server_pid(server):
+    """The server's own process (under unshare, the child of the process the judge started)."""
+    pid = server._proc.pid
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            children = [int(p) for p in f.read().split()]
+    except OSError:
+        children = []
+    return children[0] if children else pid
 
 
 def _forked(level):
@@ -153,7 +166,8 @@ def test_workers_die_with_their_server(level):
     while launch._tasks_of(uid)[1] and time.monotonic() < deadline:
         time.sleep(0.05)
     assert launch._tasks_of(uid)[1] == []
-    assert w.call("relu", (np.ones(1),), timeout=10).status == "crashed"
+    with pytest.raises(SandboxFailure):   # not the student's doing
+        w.call("relu", (np.ones(1),), timeout=10)
     w.close()
 
 
@@ -185,3 +199,120 @@ def test_no_server_when_python_lives_under_tmp(monkeypatch):
     assert launch._fork_server("namespaces+uid", ()) is None
     monkeypatch.setattr(launch, "FORK_SERVER", False)
     assert launch._fork_server("uid", ()) is None
+
+
+def test_a_stalled_server_costs_nobody_anything(level):
+    """A server that does not answer in time (stopped, swapping) is dropped and the worker
+    started fresh: the student never sees it, and its late answer is never taken for the next."""
+    server = launch._fork_server(level, ())
+    pid = _server_pid(server)
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        with Worker([("cell 1", CODE)], Limits(startup_timeout=1), isolation=level) as w:
+            assert not isinstance(w._proc, forkserver.ForkedProcess)   # started fresh
+            assert w.call("relu", (np.array([-1.0, 3.0]),), timeout=10).value.tolist() == [0.0, 3.0]
+    finally:
+        try:
+            os.kill(pid, signal.SIGCONT)
+        except ProcessLookupError:   # already stopped for good
+            pass
+    assert not server.alive and launch._SERVERS.get((level, ())) is not server
+    with Worker([("cell 1", CODE)], isolation=level) as w:   # and the next one has a new server
+        assert isinstance(w._proc, forkserver.ForkedProcess) and w._proc.server is not server
+        assert w.call("exit_with", (7,), timeout=10).message.endswith("exited (code 7) while running exit_with")
+
+
+def test_late_answers_are_never_taken_for_the_next_request(level):
+    server = launch._fork_server(level, ())
+    server._seq += 5   # as if five requests had been given up on: their answers would carry 1..5
+    with Worker([("cell 1", CODE)], isolation=level) as w:
+        assert w.call("relu", (np.ones(1),), timeout=10).status == "ok"
+
+
+def test_a_server_dying_under_a_worker_is_a_grader_fault(level):
+    """The worker dies with its server: that is the grader's trouble, never a crash of the
+    student's code (the judge lets SandboxFailure through, the batch records a grader error)."""
+    with Worker([("cell 1", CODE)], isolation=level) as w:
+        assert w.call("relu", (np.ones(1),), timeout=10).status == "ok"
+        w._proc.server._proc.kill()
+        w._proc.server._proc.wait(timeout=5)
+        deadline = time.monotonic() + 5
+        while launch._tasks_of(w.uid)[1] and time.monotonic() < deadline:   # the worker dies with it
+            time.sleep(0.02)
+        with pytest.raises(SandboxFailure, match="fork server stopped"):
+            w.call("relu", (np.ones(1),), timeout=10)
+
+
+SLOW_FIRST_SERVER = """
+import json, socket, sys, time
+cfg = json.loads(sys.argv[-1])
+sock = socket.socket(fileno=cfg["control_fd"])
+sock.send(json.dumps({"op": "ready", "threads": 1}).encode())
+while True:
+    data, fds, _, _ = socket.recv_fds(sock, 1 << 16, 16)
+    if not data:
+        break
+    request = json.loads(data)
+    if request.get("op") == "kill":
+        with open(cfg["log"], "a") as f:
+            f.write(f"kill {request['id']}\\n")
+        continue
+    if request["seq"] == 1:
+        time.sleep(1.0)   # answers the first request after the judge gave up on it
+    sock.send(json.dumps({"op": "forked", "seq": request["seq"], "id": 100 + request["seq"]}).encode())
+"""
+
+
+def test_a_late_answer_is_dropped_and_its_worker_killed(tmp_path):
+    server = forkserver.ForkServer([sys.executable, "-c", SLOW_FIRST_SERVER], {"log": str(tmp_path / "log")},
+                                   env=dict(os.environ), cwd=tmp_path, stderr_path=str(tmp_path / "stderr"))
+    try:
+        r, w = os.pipe()
+        with pytest.raises(forkserver.ForkServerError, match="no answer"):
+            server.fork({}, [r, w, w], timeout=0.3)
+        forked = server.fork({}, [r, w, w], timeout=5)
+        assert forked.id == 102   # the answer to this request, not the late one (101)
+        deadline = time.monotonic() + 5
+        while not (tmp_path / "log").exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert (tmp_path / "log").read_text() == "kill 101\n"
+    finally:
+        server.close()
+
+
+COMET = textwrap.dedent("""
+    import os, time
+
+    def comet(x):
+        # A process that keeps forking and letting its parent exit, each in a session of its
+        # own: a scan of /proc that kills what it finds can be outrun by it.
+        if os.fork() == 0:
+            os.setsid()
+            end = time.time() + 10
+            while time.time() < end:
+                try:
+                    pid = os.fork()
+                except OSError:   # too many processes (zombies not yet reaped): try again
+                    continue
+                if pid:
+                    os._exit(0)
+                os.setsid()
+            os._exit(0)
+        time.sleep(0.3)
+        return x
+""")
+
+
+@pytest.mark.skipif("uid-nocgroup" not in LEVELS, reason="needs root")
+def test_a_forking_comet_dies_with_its_worker_without_cgroup_or_namespaces():
+    survived = []
+    for _ in range(4):
+        w = Worker([("cell 1", COMET)], isolation="uid-nocgroup")
+        uid = w.uid
+        assert w.call("comet", (np.ones(1),), timeout=10).status == "ok"
+        w.close()
+        time.sleep(0.3)   # a survivor would still be forking by now
+        if launch._tasks_of(uid)[1]:
+            survived.append(uid)
+            subprocess.run(["pkill", "-KILL", "-U", str(uid)])
+    assert survived == []

@@ -327,8 +327,9 @@ def test_batch_finishes_with_a_result_for_everyone(case):
     week, _, expected, honest, run = case
     assert run["code"] == 0, f"grade exited {run['code']}:\n{run['stderr'][-3000:]}"
     files = sorted(p.name for p in run["out"].iterdir())
-    # exactly one result per student and the scores table: no forged extra, no error log
-    assert files == sorted([f"{s}.json" for s in (*expected, *honest)] + ["scores.csv"])
+    # exactly one result per student, the scores table and the list of files passed over:
+    # no forged extra, no error log
+    assert files == sorted([f"{s}.json" for s in (*expected, *honest)] + ["scores.csv", "passed-over.txt"])
     for student, result in results_of(run["out"]).items():
         assert result["extra_data"]["student"] == student
         assert result["extra_data"]["assignment"] == week

@@ -588,3 +588,38 @@ def test_restarts_are_bounded(monkeypatch):
     result = grade(source, "week08", timeout=0.5)  # restarts may take 0.5 s in all
     assert len(starts) <= 4
     assert "used up the 0.5 s allowed" in by_function(result)["dense"][-1]["output"]
+
+
+class GraderFault(FakeWorkerError):
+    grader_fault = True   # as sandbox.SandboxFailure: the grader's machinery failed, not the code
+
+
+@pytest.mark.parametrize("when", ["start", "call"])
+def test_a_grader_fault_is_never_graded_as_the_students_crash(monkeypatch, when):
+    """The sandbox failing around a worker (its fork server died, it could not start one) must
+    not cost the student: the judge raises, and the batch records a grader error that is graded
+    again on the next run, where a plain worker error stays the student's crash."""
+    class Failing(FakeWorker):
+        def __init__(self, *args, **kwargs):
+            if when == "start":
+                raise GraderFault("the grader's fork server stopped")
+            super().__init__(*args, **kwargs)
+
+        def call_batch(self, name, calls, timeout=60.0):
+            if name == "dense":
+                raise GraderFault("the grader's fork server stopped while running dense")
+            yield from super().call_batch(name, calls, timeout)
+
+    monkeypatch.setattr(judge, "_sandbox", lambda: (Failing, "fake", FakeWorkerError))
+    with pytest.raises(GraderFault, match="fork server stopped"):
+        grade(VECTORIZED, "week08")
+
+    class StudentFault(FakeWorker):   # the same failure without the flag: the code's crash, as before
+        def call_batch(self, name, calls, timeout=60.0):
+            if name == "dense":
+                raise FakeWorkerError("the worker process exited")
+            yield from super().call_batch(name, calls, timeout)
+
+    monkeypatch.setattr(judge, "_sandbox", lambda: (StudentFault, "fake", FakeWorkerError))
+    dense = by_function(grade(VECTORIZED, "week08"))["dense"]
+    assert {t["status"] for t in dense} == {"crashed"}

@@ -978,3 +978,31 @@ def test_integrity_notes_patches_made_after_clean_calls():
         for name in ("relu", "add", "relu"):
             assert w.call(name, (x,), timeout=30).status == "ok"
         assert w.integrity == {"patched numpy.linalg.norm", "added numpy.helper"}
+
+
+CLASS_SWAP = textwrap.dedent('''
+    import types
+    import numpy as np
+
+    class Liar(types.ModuleType):
+        def __getattribute__(self, name):
+            if name == "array_equal":
+                return lambda *a, **k: True
+            return super().__getattribute__(name)
+
+    def relu(x):
+        return np.maximum(x, 0)
+
+    def swap(x):
+        np.__class__ = Liar      # every np.<name> now goes through Liar
+        return x
+''')
+
+
+def test_integrity_notes_a_replaced_numpy_module_class():
+    with Worker([("cell 1", CLASS_SWAP)]) as w:
+        x = np.ones(3)
+        assert w.call("relu", (x,), timeout=30).status == "ok"
+        assert w.integrity == set()
+        assert w.call("swap", (x,), timeout=30).status == "ok"
+        assert w.integrity == {"replaced numpy's module class"}

@@ -38,9 +38,10 @@ a worker (`launch.py` names the levels):
 """
 
 from . import launch
-from .launch import (LEVEL_NOTES, LEVELS, STATUSES, Limits, NoIsolation, Reply, Worker, WorkerError,
-                     isolation_level, pin_level)
+from .launch import (LEVEL_NOTES, LEVELS, STATUSES, Limits, NoIsolation, Reply, SandboxFailure, Worker,
+                     WorkerError, isolation_level, pin_level)
 
-__all__ = ["LEVELS", "LEVEL_NOTES", "STATUSES", "Limits", "NoIsolation", "Reply", "Worker", "WorkerError",
+__all__ = ["LEVELS", "LEVEL_NOTES", "STATUSES", "Limits", "NoIsolation", "Reply", "SandboxFailure", "Worker",
+           "WorkerError",
            "pin_level",
            "isolation_level"]

@@ -52,6 +52,11 @@ _EVENTS = {
 }
 
 
+def _dict_of(module):
+    """A genuine module's namespace (read without attribute access), else {}."""
+    return module.__dict__ if type(module) is types.ModuleType else {}
+
+
 class Recorder:
     def __init__(self, allowed_dirs, ours, numpy_module, fd):
         self.allowed = tuple(d.rstrip("/") + "/" for d in allowed_dirs)
@@ -61,16 +66,18 @@ class Recorder:
         self.busy = False
         self.np = numpy_module
         self.numpy_dir = os.path.dirname(numpy_module.__file__) + "/"
+        # numpy's own namespace dict, kept now: a module's __dict__ cannot be swapped, but reading
+        # it through the module again would go through a class the student may have replaced
+        self._np_dict = numpy_module.__dict__
         # the values themselves, so a replaced one stays alive and its id cannot be reused
         self.snapshot = self._numpy_attrs()
-        self._linalg = getattr(numpy_module, "linalg", None)
+        self._linalg = self._np_dict.get("linalg")
         self._seen = self._namespaces()
 
     def _namespaces(self):
         """``[(dict, keys, values)]`` of numpy and numpy.linalg as they are now (for `_unchanged`)."""
         found = []
-        for mod in (self.np, getattr(self.np, "linalg", None)):
-            d = vars(mod) if isinstance(mod, types.ModuleType) else {}
+        for d in (self._np_dict, _dict_of(self._linalg)):
             found.append((d, list(d.keys()), list(d.values())))
         return found
 
@@ -78,22 +85,25 @@ class Recorder:
         """True if numpy's and numpy.linalg's attributes are the very objects last checked.
 
         Identity only, compared in C (map over operator.is_): about ten times faster than the
-        full check, which runs after every call, and never calls code a student could define
-        (an ``__eq__`` could claim a replacement equal).
+        full check, which runs after every call, and it reads the modules' own ``__dict__``,
+        never through attribute access or ``__eq__``, which student code could redefine.
         """
-        if getattr(self.np, "linalg", None) is not self._linalg:
-            return False
-        for d, keys, values in self._seen:
-            if (len(d) != len(keys) or not all(map(operator.is_, d.values(), values))
-                    or not all(map(operator.is_, d.keys(), keys))):
+        try:
+            if type(self.np) is not types.ModuleType or self._np_dict.get("linalg") is not self._linalg:
                 return False
+            for d, keys, values in self._seen:
+                if (len(d) != len(keys) or not all(map(operator.is_, d.values(), values))
+                        or not all(map(operator.is_, d.keys(), keys))):
+                    return False
+        except Exception:   # e.g. a student thread changing numpy meanwhile: check in full
+            return False
         return True
 
     def _numpy_attrs(self):
         """{"numpy.<name>": attribute value} of numpy and numpy.linalg, as seen now."""
         attrs = {}
-        for prefix, mod in (("numpy", self.np), ("numpy.linalg", getattr(self.np, "linalg", None))):
-            for name, value in list(vars(mod).items() if mod is not None else ()):
+        for prefix, d in (("numpy", self._np_dict), ("numpy.linalg", _dict_of(self._np_dict.get("linalg")))):
+            for name, value in list(d.items()):
                 attrs[f"{prefix}.{name}"] = value
         return attrs
 
@@ -166,8 +176,10 @@ class Recorder:
             pass
         finally:
             self.busy = False
+        if type(self.np) is not types.ModuleType:
+            self.note("replaced numpy's module class")
         # Whatever differs from start-up is noted now; the next check looks for news only.
-        self._linalg = getattr(self.np, "linalg", None)
+        self._linalg = self._np_dict.get("linalg")
         self._seen = self._namespaces()
 
 

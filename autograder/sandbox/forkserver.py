@@ -50,6 +50,7 @@ class ForkServer:
     def __init__(self, argv, cfg, *, env, cwd, stderr_path, startup_timeout=30.0):
         self._lock = threading.Lock()
         self._exits = {}          # worker id -> status
+        self._seq = 0             # number of the last fork request
         self.stderr_path = stderr_path
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self._sock = ours
@@ -103,17 +104,30 @@ class ForkServer:
             if message.get("op") == "exit":
                 self._exits[message.get("id")] = message.get("status")
                 continue
+            if message.get("op") == "forked" and message.get("seq") != self._seq:
+                # The late answer to a request given up on: that worker has no judge, end it.
+                if "id" in message:
+                    self._send({"op": "kill", "id": message["id"]})
+                continue
             return message
 
-    def fork(self, cfg, fds, timeout=10.0):
+    def _send(self, message):
+        try:
+            self._sock.send(json.dumps(message).encode())
+        except OSError:
+            pass
+
+    def fork(self, cfg, fds, timeout=30.0):
         """Start a worker: ``cfg`` (see `zygote._become_worker`), ``fds`` (command read end,
         reply write end, audit write end, then open cgroup.procs files; the caller closes its
         copies). Returns a `ForkedProcess`; raises `ForkServerError`."""
         with self._lock:
             if not self.alive:
                 raise ForkServerError("the fork server is not running")
+            self._seq += 1
             try:
-                socket.send_fds(self._sock, [json.dumps({"op": "fork", "cfg": cfg}).encode()], list(fds))
+                socket.send_fds(self._sock, [json.dumps({"op": "fork", "seq": self._seq, "cfg": cfg}).encode()],
+                                list(fds))
             except OSError as exc:
                 raise ForkServerError(f"the fork server is gone ({exc})") from None
             reply = self._receive(time.monotonic() + timeout)
@@ -141,13 +155,12 @@ class ForkServer:
                 if message.get("op") == "exit":
                     self._exits[message.get("id")] = message.get("status")
                     return
+                if message.get("op") == "forked" and "id" in message:   # a late, unwanted fork
+                    self._send({"op": "kill", "id": message["id"]})
 
     def _kill(self, ident):
         with self._lock:
-            try:
-                self._sock.send(json.dumps({"op": "kill", "id": ident}).encode())
-            except OSError:
-                pass
+            self._send({"op": "kill", "id": ident})
 
     def close(self):
         """Stop the server (its workers die with it). Idempotent."""

@@ -75,6 +75,16 @@ MAX_INTEGRITY = 50
 class WorkerError(Exception):
     """The sandbox itself failed (could not start), or a dead/closed worker was called."""
 
+    grader_fault = False   # True: the grader's own machinery failed, not the student's code
+
+
+class SandboxFailure(WorkerError):
+    """The grader's machinery failed around a worker (it could not start one, or the fork
+    server died under it): never the student's doing, so the judge must not grade it as a
+    crash of their code (the batch records a grader error, which is graded again next run)."""
+
+    grader_fault = True
+
 
 @dataclasses.dataclass(frozen=True)
 class Limits:
@@ -217,6 +227,24 @@ def _tasks_of(uid):
     return tasks, pids
 
 
+def _kill_every_process_of(uid):
+    """SIGKILL every process of `uid` at once: ``kill -1`` run as that uid.
+
+    Without a cgroup or a PID namespace this is the only atomic way: the kernel signals all
+    of them in one pass that no fork can slip past, where a /proc scan can be outrun by a
+    process that keeps forking and letting its parent exit.
+    """
+    kill = shutil.which("kill", path="/usr/bin:/bin")
+    if kill is None:
+        return
+    try:
+        subprocess.run([kill, "-9", "-1"], user=uid, group=uid, extra_groups=[],
+                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       timeout=5, close_fds=True)
+    except (OSError, subprocess.SubprocessError):
+        pass
+
+
 class _UidLease:
     """A uid/gid nobody else uses right now: an abstract socket name is the lock.
 
@@ -290,7 +318,18 @@ class Worker:
 
     # -- lifecycle
 
-    def _spawn(self):
+    def _spawn(self, fresh=False):
+        """Start the worker process (a fork of the fork server unless `fresh`) and wait until
+        it is ready; raises `SandboxFailure` (never the student's doing: no code of theirs has
+        run yet) when it cannot be had."""
+        try:
+            self._start_process(fresh)
+        except WorkerError as exc:
+            if exc.grader_fault:
+                raise
+            raise SandboxFailure(str(exc)) from None
+
+    def _start_process(self, fresh):
         self.close()
         lim = self.limits
         namespaces, with_cgroup = _level_parts(self.isolation)
@@ -328,10 +367,17 @@ class Worker:
             os.mkdir(self._home, 0o700)
             os.chown(self._home, uid, uid)
             cfg.update(root=root, home=home)
-        server = _fork_server(self.isolation, tuple(self.hide))
+        server = None if fresh else _fork_server(self.isolation, tuple(self.hide))
         if server is not None:
             self._stderr_path = server.stderr_path
-            self._spawn_forked(server, cfg, cmd_r, rep_w, aud_w, home=cfg.get("home", "/tmp"))
+            try:
+                self._spawn_forked(server, cfg, cmd_r, rep_w, aud_w, home=cfg.get("home", "/tmp"),
+                                   timeout=lim.startup_timeout)
+            except forkserver.ForkServerError:
+                # A stalled or dead server is the grader's trouble: drop it (the next worker gets
+                # a new one) and start this one fresh, with new pipes, uid and cgroup.
+                _drop_fork_server(server)
+                return self._spawn(fresh=True)
         else:
             self._spawn_fresh(cfg, cmd_r, rep_w, aud_w)
         self.alive = True
@@ -374,17 +420,21 @@ class Worker:
             os.close(rep_w)
             os.close(aud_w)
 
-    def _spawn_forked(self, server, cfg, cmd_r, rep_w, aud_w, home):
-        """A fork of the fork server, which confines it as `cfg` says (zygote.py)."""
+    def _spawn_forked(self, server, cfg, cmd_r, rep_w, aud_w, home, timeout):
+        """A fork of the fork server, which confines it as `cfg` says (zygote.py).
+
+        Raises `forkserver.ForkServerError` when the server does not answer within `timeout`.
+        """
         fds = [cmd_r, rep_w, aud_w]
         try:
-            fds += [os.open(path, os.O_WRONLY) for path in cfg["cgroups"]]
+            try:
+                fds += [os.open(path, os.O_WRONLY) for path in cfg["cgroups"]]
+            except OSError as exc:
+                raise WorkerError(f"the sandbox ({self.isolation}) cannot use its cgroup: {exc}") from None
             cfg = dict(cfg, tmp_bytes=self.limits.tmp_bytes, env={"HOME": home, "TMPDIR": home})
-            self._proc = server.fork(cfg, fds)
-        except OSError as exc:
-            raise WorkerError(f"the sandbox ({self.isolation}) could not start a worker: {exc}") from None
+            self._proc = server.fork(cfg, fds, timeout=timeout)
         finally:
-            for fd in fds:
+            for fd in fds:   # the server holds its own copies now
                 os.close(fd)
 
     def _stderr_tail(self):
@@ -477,6 +527,9 @@ class Worker:
             except Exception:
                 pass
         if self._lease is not None:
+            namespaces, with_cgroup = _level_parts(self.isolation)
+            if not namespaces and not with_cgroup:
+                _kill_every_process_of(self._lease.uid)
             for _ in range(50):
                 tasks, pids = _tasks_of(self._lease.uid)
                 if not pids:
@@ -533,7 +586,16 @@ class Worker:
             pass
 
     def _death(self, during):
-        """One line saying how the worker died (it is then killed for good)."""
+        """One line saying how the worker died (it is then killed for good).
+
+        Raises `SandboxFailure` when the worker's fork server died too: then the worker died
+        with it (or the server cannot tell how it ended), not of the student's code.
+        """
+        proc = self._proc
+        if isinstance(proc, forkserver.ForkedProcess) and not proc.server.alive:
+            self._kill()
+            raise SandboxFailure(f"the grader's fork server stopped {during} (not the submission's "
+                                 f"doing; grade it again)")
         rc = None
         if self._proc is not None:
             try:
@@ -879,9 +941,11 @@ def _fork_server(level, hide):
         return None
     key = (level, hide)
     server = _SERVERS.get(key)
-    if isinstance(server, forkserver.ForkServer) and server.alive:
-        return server
-    if isinstance(server, str):
+    if isinstance(server, forkserver.ForkServer):
+        if server.alive:
+            return server
+        _drop_fork_server(server)   # died (out of memory?): a new one below
+    elif isinstance(server, str):
         return None
     if not _SERVERS:
         atexit.register(close_fork_servers)
@@ -909,6 +973,15 @@ def _fork_server(level, hide):
     server.tmp = tmp
     _SERVERS[key] = server
     return server
+
+
+def _drop_fork_server(server):
+    """Stop `server`, remove its folder, forget it (the next worker gets a new one)."""
+    for key, known in list(_SERVERS.items()):
+        if known is server:
+            del _SERVERS[key]
+    server.close()
+    shutil.rmtree(server.tmp, ignore_errors=True)
 
 
 def close_fork_servers():

@@ -17,13 +17,16 @@ itself exactly as a worker started on its own does (`launch.ForkServer` is the j
 Then, in the worker: join its cgroups (files the judge opened), own uid with
 no_new_privs; `worker.py` goes on with rlimits and seccomp, as always. The server never
 runs student code and keeps no secret: a worker inherits a copy of a process that has
-only imported NumPy.
+only imported NumPy. What forks do share with each other is the server's memory layout
+(address-space randomisation happens once, at its exec) and its str hash seed: nothing
+the judge parses or trusts lives in a worker, so this gives a student nothing to aim at.
 
 Messages on the control socket (SOCK_SEQPACKET, one JSON object each), judge -> server:
-``{"op": "fork", "cfg": {...}}`` with file descriptors attached (the worker's command,
+``{"op": "fork", "seq": n, "cfg": {...}}`` with file descriptors attached (the worker's command,
 reply and audit pipes, then its cgroup.procs files), ``{"op": "kill", "id": n}``;
-server -> judge: ``{"op": "ready", "threads": n}``, ``{"op": "forked", "id": n}`` or
-``{"op": "forked", "error": "..."}``, ``{"op": "exit", "id": n, "status": s}`` (status as
+server -> judge: ``{"op": "ready", "threads": n}``, ``{"op": "forked", "seq": n, "id": k}`` or
+``{"op": "forked", "seq": n, "error": "..."}`` (``seq`` echoes the request's, so a late answer
+to a request the judge gave up on is never taken for the next one), ``{"op": "exit", "id": n, "status": s}`` (status as
 `subprocess.Popen.returncode`: negative for a signal).
 """
 
@@ -171,10 +174,11 @@ def serve(cfg, jail):
                     except OSError:
                         pass
             continue
+        seq = request.get("seq")
         if request.get("op") != "fork" or len(fds) < 3:
             for fd in fds:
                 os.close(fd)
-            sock.send(json.dumps({"op": "forked", "error": "malformed request"}).encode())
+            sock.send(json.dumps({"op": "forked", "seq": seq, "error": "malformed request"}).encode())
             continue
         number += 1
         try:
@@ -182,7 +186,7 @@ def serve(cfg, jail):
         except OSError as exc:
             for fd in fds:
                 os.close(fd)
-            sock.send(json.dumps({"op": "forked", "error": f"fork: {exc}"}).encode())
+            sock.send(json.dumps({"op": "forked", "seq": seq, "error": f"fork: {exc}"}).encode())
             continue
         if pid == 0:
             try:
@@ -193,4 +197,4 @@ def serve(cfg, jail):
         children[pid] = number
         for fd in fds:
             os.close(fd)
-        sock.send(json.dumps({"op": "forked", "id": number}).encode())
+        sock.send(json.dumps({"op": "forked", "seq": seq, "id": number}).encode())
