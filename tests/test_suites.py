@@ -280,6 +280,8 @@ def _mistakes():
     big = np.array([[-3.0, 2.0, 7.5, 12.0]])
     square = Case((x[:, 0, :, 0], rng.standard_normal((5, 5))), {"bias": rng.standard_normal(5)})
     one = Case((x[:1, 0, :, 0], rng.standard_normal((5, 3))), {"bias": rng.standard_normal(3)})
+    wide, k2 = rng.standard_normal((1, 5, 11, 1)), rng.standard_normal((2, 2, 1, 1))  # 5x11: only H is "square"
+    row_stride = Case((wide, k2), {"strides": (2, 1)})
     return [
         ("week09", "conv2d", "flipped", valid, conv(x, k[::-1, ::-1], b)),
         ("week09", "conv2d", "no bias", valid, conv(x, k)),
@@ -292,6 +294,10 @@ def _mistakes():
         ("week09", "conv2d", "padding ignored", Case((x[:, :5], k), {"padding": "same"}), conv(x[:, :5], k)),
         ("week09", "conv2d", "strides ignored", Case((x, k), {"strides": 2}), conv(x, k)),
         ("week09", "conv2d", "rank", valid, conv(x, k, b)[0]),
+        # one axis's numbers used for both: the row stride; the height (a square crop of the image)
+        ("week09", "conv2d", "one stride", row_stride, conv(wide, k2, strides=2)),
+        ("week09", "conv2d", "non-square", Case((wide, k2)), conv(wide[:, :, :5], k2)),
+        ("week09", "max_pool2d", "axes", Case((wide,), {"pool_size": 2}), pool_max(wide[:, :, :5], 2)),
         ("week09", "max_pool2d", "padding wins", negative,
          _pad_by_hand(pool_max, negative.args[0], ((0, 1), (1, 1)), 3, 2)),
         ("week09", "max_pool2d", "border", pool_s1,
@@ -363,6 +369,19 @@ def test_ambiguous_mistakes_get_a_hint_right_for_both_or_none():
     tiny = Case((tiny_x, tiny_k), {"padding": "same"})
     flipped = reference.conv2d(tiny_x, tiny_k[:, ::-1], padding="same")
     assert _diagnosis("week09", "conv2d", tiny, flipped) is None
+
+
+def test_row_stride_for_both_is_not_told_kernels_need_not_be_square():
+    """A trial student's conv2d used strides[0] for both axes. On the fixture with strides (2, 1), a 7x8
+    image and a 2x3 kernel it gives (1, 4, 4, 2), as does copying the rows' output size to the
+    columns (ow = oh): the hint must be right for both (the whole per-axis rule, strides included),
+    not "images and kernels need not be square" alone."""
+    case = next(c for c in suites.fixture_cases("week09", "conv2d") if c.label.startswith("strides (2, 1)"))
+    x, kernel = case.args
+    row_stride_for_both = reference.conv2d(x, kernel, case.kwargs["bias"], strides=2, padding="same")
+    key = _diagnosis("week09", "conv2d", case, row_stride_for_both)
+    hint = suites.load("week09").hints[("conv2d", key)]
+    assert key == "axes" and "strides[0]" in hint and "strides[1]" in hint
 
 
 def _crash(message, function="dense", **kwargs):

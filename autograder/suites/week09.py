@@ -18,6 +18,7 @@ smallest case: two independent bugs show together.
 
 Every weight is a multiple of 1/16, so scores are exact binary fractions.
 """
+import itertools
 import math
 
 import numpy as np
@@ -161,6 +162,10 @@ HINTS = {
     ("conv2d", "channels"): "sum over all input channels: out[n, r, c, f] = sum(window * kernel[:, :, :, f])",
     ("conv2d", "non-square"): "images and kernels need not be square: use H and kernel.shape[0] for rows, "
                               "W and kernel.shape[1] for columns",
+    ("conv2d", "one stride"): "strides=(sh, sw) is a pair: sh moves the window down the rows, sw across the "
+                              "columns; this output uses one of them for both axes",
+    ("conv2d", "axes"): "each axis has its own numbers (images, kernels and strides need not be square): rows "
+                        "use H, kernel.shape[0] and strides[0]; columns use W, kernel.shape[1] and strides[1]",
     ("max_pool2d", "same shape"): "with padding='same' each side of the output is ceil(H / stride)",
     ("max_pool2d", "valid shape"): "with padding='valid' each side of the output is floor((H - pool) / stride) "
                                    "+ 1: a window that does not fit is dropped",
@@ -170,6 +175,9 @@ HINTS = {
     ("max_pool2d", "border"): "TensorFlow puts the odd padding row at the bottom/right",
     ("max_pool2d", "non-square"): "pool_size and strides may be pairs (rows, cols): use the first for the "
                                   "height, the second for the width",
+    ("max_pool2d", "axes"): "each axis has its own numbers (images need not be square; pool_size and strides "
+                            "may be pairs): rows use H, pool_size[0] and strides[0]; columns use W, pool_size[1] "
+                            "and strides[1]",
     ("avg_pool2d", "same shape"): "with padding='same' each side of the output is ceil(H / stride)",
     ("avg_pool2d", "valid shape"): "with padding='valid' each side of the output is floor((H - pool) / stride) "
                                    "+ 1: a window that does not fit is dropped",
@@ -179,6 +187,9 @@ HINTS = {
     ("avg_pool2d", "border"): "TensorFlow puts the odd padding row at the bottom/right",
     ("avg_pool2d", "non-square"): "pool_size and strides may be pairs (rows, cols): use the first for the "
                                   "height, the second for the width",
+    ("avg_pool2d", "axes"): "each axis has its own numbers (images need not be square; pool_size and strides "
+                            "may be pairs): rows use H, pool_size[0] and strides[0]; columns use W, pool_size[1] "
+                            "and strides[1]",
     ("flatten", "channels first"): "flatten channels last: x.reshape(N, -1) on NHWC, no transpose",
     ("flatten", "shape"): "keep the batch axis: the result is (N, product of the other axes)",
     ("cnn_forward", "crash"): "check each layer's output shape on this input: conv2d (valid) -> relu -> "
@@ -192,7 +203,10 @@ HINTS = {
     ("cnn_forward", "overflow"): "subtract the row max before exp in softmax",
 }
 # Mistakes that give the same output on a case: one hint that is right for each of them.
-COMBINED = {frozenset({"border", "total k-1"}): "same rule"}
+# ("axes" states the whole per-axis rule, so it is right for every one-axis-for-both mistake.)
+COMBINED = {frozenset({"border", "total k-1"}): "same rule",
+            **{frozenset(keys): "axes" for keys in (("non-square", "one stride"), ("non-square", "axes"),
+                                                    ("one stride", "axes"), ("non-square", "one stride", "axes"))}}
 
 
 def _f64(value):
@@ -329,9 +343,41 @@ def _shape_mistakes(function, case, got_shape, expected_shape):
             found.add("default strides")  # strides=None read as 1
     if strides[0] != strides[1] and gives(lambda n, k, s: _right_size(n, k, s, padding), strides[::-1]):
         found.add("strides swapped" if function == "conv2d" else "non-square")
-    right = tuple(_right_size(n, k, s, padding) for n, k, s in zip(sizes, window, strides))
-    if got in ((right[0], right[0]), (right[1], right[1])):  # one axis's numbers used for both
-        found.add("non-square")
+    return found | _one_axis_mistakes(function, padding, sizes, window, strides, got)
+
+
+AXIS_NUMBERS = ("size", "window", "stride")  # H or W; the kernel's or the pool's side; the stride
+
+
+def _one_axis_key(function, borrowed):
+    """The hint that is right for a student who used one axis's ``borrowed`` numbers for both axes."""
+    if function == "conv2d":
+        if borrowed == {"stride"}:
+            return "one stride"
+        # sizes and kernel sides only, or the whole output size copied (ow = oh): "use W and kernel.shape[1]"
+        return "non-square" if "stride" not in borrowed or len(borrowed) == 3 else "axes"
+    return "non-square" if "size" not in borrowed else "axes"  # pools: "pool_size and strides may be pairs"
+
+
+def _one_axis_mistakes(function, padding, sizes, window, strides, got):
+    """Hint keys of the "one axis's numbers used for both" mistakes whose output size is ``got``.
+
+    Each mistake takes some of (size, window, stride) from one axis for both; a number that is the
+    same on both axes is no mistake on this case. Different mistakes can give the same size
+    (row stride for both vs the row's whole output size for both, on a 7x8 image with strides
+    (2, 1)): each gives its own key, so ``_one`` returns a hint only when they agree.
+    """
+    numbers = dict(zip(AXIS_NUMBERS, (tuple(sizes), window, strides)))
+    found = set()
+    for source in (0, 1):
+        for count in (1, 2, 3):
+            for borrowed in itertools.combinations(AXIS_NUMBERS, count):
+                borrowed = {q for q in borrowed if numbers[q][0] != numbers[q][1]}
+                if not borrowed:
+                    continue
+                axes = [[numbers[q][source if q in borrowed else axis] for q in AXIS_NUMBERS] for axis in (0, 1)]
+                if got == tuple(_right_size(n, k, s, padding) for n, k, s in axes):
+                    found.add(_one_axis_key(function, borrowed))
     return found
 
 
