@@ -247,6 +247,33 @@ def modified(name, before, after):
     return f"your function changed its input {name} in place ({changed} of {before.size} values differ)"
 
 
+def seconds_text(seconds):
+    """A time as a student reads it: two significant digits below 10 s, whole seconds above."""
+    return f"{seconds:.0f} s" if seconds >= 9.5 else f"{float(f'{seconds:.2g}'):g} s"
+
+
+# The sandbox's message for the call that was running when the function's time ran out; the
+# number is the time that was left for it (the function's budget minus its earlier calls).
+_STOPPED_AFTER = re.compile(r"took longer than (?P<left>[0-9.e+-]+) s")
+
+
+def out_of_time(function, outcome, timeout, signature=None):
+    """What a timed-out test tells the student: the time ran out (no input failed), and where it went."""
+    budget = seconds_text(timeout)
+    stopped = _STOPPED_AFTER.search(outcome.message or "")
+    if stopped is None or outcome.case is None:  # the judge's own "no time left" / "not run" notes
+        message = outcome.message or f"the tests of {function} ran out of their {budget} in all"
+        return message[:1].upper() + message[1:].rstrip(".") + "."
+    left = float(stopped["left"])
+    if left >= timeout / 2:
+        return (f"The tests of {function} get {budget} in all: one call ran for {seconds_text(left)} without "
+                f"returning and was stopped (an endless loop, or a very slow one). It was called with "
+                f"{describe(function, outcome.case, signature).replace('; ', ', ')}.")
+    return (f"The tests of {function} ran out of their {budget} in all: the calls before took "
+            f"{timeout - left:.3g} s, and the call running when the time ran out was stopped after the last "
+            f"{seconds_text(left)}: the code is too slow for the tests.")
+
+
 def _what_went_wrong(function, outcome):
     status = outcome.status
     if status == "wrong shape":
@@ -326,8 +353,9 @@ def _hint(suite, function, outcome, timeout):
     if status == "not implemented":
         return f"define {suite.signatures.get(function, function)} at the top level and return a NumPy array"
     if status == "timed out":
-        return (f"all tests of {function} together get {timeout:g} s: look for an endless loop, or replace "
-                "the innermost Python loops with NumPy operations on whole windows")
+        return (f"make {function} faster: replace the innermost Python loops with NumPy operations on whole "
+                "arrays (or whole windows), leave out what a call does not need (sleeps, prints, copies of "
+                "large arrays), and check that every loop ends")
     if status == "policy violation":
         return "graded functions may use only NumPy and the Python standard library"
     if status == "crashed":
@@ -350,6 +378,10 @@ def test_output(suite, test, outcome, timeout):
     case = outcome.case
     signature = suite.signatures.get(test.function)
     block = None
+    if outcome.status == "timed out":  # no input failed, and replaying one call shows nothing
+        lines.append(out_of_time(test.function, outcome, timeout, signature))
+        hint = _hint(suite, test.function, outcome, timeout) if case is not None else None
+        return "\n".join(lines + ([f"Hint: {hint}."] if hint else []))[:MAX_TEST_OUTPUT]
     if case is not None and outcome.status not in ("not implemented", "policy violation"):
         if outcome.from_property:
             lines.append("Smallest failing input found:")

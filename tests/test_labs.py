@@ -435,7 +435,7 @@ TRIAL = [
     ("conv_same_top_heavy.py", "conv2d", "goes at the right (bottom/right), not the left"),
     ("conv_flipped.py", "conv2d", "lecture's feature map"),
     ("conv_channel0_only.py", "conv2d", "input channel 1"),
-    ("dense_if_bias.py", "dense", "(at line 18 of your code: `if bias:`)"),
+    ("dense_if_bias.py", "dense", "(in your dense, line 18 of dense_if_bias.py: `if bias:`)"),
 ]
 
 

@@ -178,13 +178,31 @@ def call(fn, name, *args, **kwargs):
 
 
 def _your_line(exc):
-    """' (at line 7: `b = float(bias)`)': the innermost line outside this file and NumPy."""
+    """' (in your dense, line 2 of cell In[7]: `out = x @ kernel`)': the innermost line outside
+    this file and NumPy, with the function and the cell (or file) it is in: a check of
+    cnn_forward can fail in the student's dense, defined in another cell."""
     here = pathlib.Path(__file__).resolve()
     frames = [f for f in traceback.extract_tb(exc.__traceback__)
               if pathlib.Path(f.filename).resolve() != here and "numpy" not in pathlib.Path(f.filename).parts]
     if not frames or not frames[-1].line:
         return ""
-    return f" (at line {frames[-1].lineno} of your code: `{frames[-1].line.strip()}`)"
+    frame = frames[-1]
+    where = _cell_or_file(frame.filename)
+    function = f"in your {frame.name}, " if frame.name.isidentifier() else "in your code, "
+    return f" ({function}line {frame.lineno}{' of ' + where if where else ''}: `{frame.line.strip()}`)"
+
+
+def _cell_or_file(filename):
+    """'cell In[7]' for a notebook cell (IPython numbers them as its tracebacks do), else the file's name."""
+    try:
+        named = get_ipython().compile.format_code_name(filename)  # noqa: F821 (defined only under IPython)
+        if named:
+            return f"cell {named[1]}"
+    except Exception:  # not under IPython, or an IPython without cell names
+        pass
+    if "ipykernel_" in filename or filename.startswith("<"):
+        return "a notebook cell" if "ipykernel_" in filename else ""
+    return pathlib.Path(filename).name
 
 
 def implemented(fn, *args, **kwargs):

@@ -26,7 +26,32 @@ def environment():
     env.filters["fmt"] = fmt
     env.filters["pct"] = lambda x: f"{100 * x:.0f}%"
     env.filters["rate_class"] = analysis.rate_class
+    env.filters["feedback_blocks"] = feedback_blocks
     return env
+
+
+# The replay code in a test's feedback (autograder/feedback.py: ```python ... ``` blocks).
+FENCE = re.compile(r"```python\n(.*?)\n?```", re.S)
+
+
+def feedback_blocks(text):
+    """A test's feedback as HTML: its text in ``<pre>``, each ```python block as a code block.
+
+    Every part is escaped (``Markup.format``): the text holds the student's messages and code.
+    """
+    from markupsafe import Markup
+
+    parts, start = [], 0
+    for block in FENCE.finditer(text):
+        before = text[start:block.start()].strip("\n")
+        if before:
+            parts.append(Markup("<pre>{}</pre>").format(before))
+        parts.append(Markup('<pre class="code"><code class="language-python">{}</code></pre>').format(block[1]))
+        start = block.end()
+    rest = text[start:].strip("\n")
+    if rest:
+        parts.append(Markup("<pre>{}</pre>").format(rest))
+    return Markup("").join(parts)
 
 
 def file_names(students):
