@@ -76,7 +76,8 @@ def run(args):
         print(f"dlgrade report: error: cannot write the report: {exc.strerror or exc} "
               f"({exc.filename or args.out})", file=sys.stderr)
         return 2
-    strangers = [r.student for r in rows if not r.on_roster]
+    strangers = [r.student + (f" (looks like roster student {r.looks_like})" if r.looks_like else "")
+                 for r in rows if not r.on_roster]
     if strangers:
         print(f"dlgrade report: warning: {len(strangers)} student(s) not on the roster (kept in "
               f"gradebook.csv and the report, left out of canvas.csv): {', '.join(strangers)}",

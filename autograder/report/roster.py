@@ -90,6 +90,18 @@ def load_roster(path):
     return students
 
 
+# The suffix intake's ``submissions.ids.unique_ids`` gives a name kept apart from a look-alike
+# ("-" and 6, 12, ... hex digits); not imported from there: the report stays light (stdlib).
+_KEPT_APART = re.compile(r"^(?P<plain>.+)-(?:[0-9a-f]{6})+$")
+
+
+def plain_id(student):
+    """The id ``student`` may have been kept apart from: ``ada-fdee43`` -> ``ada``, else
+    ``student`` itself. A guess for a warning only (``bo-cafe12`` may be a real id)."""
+    match = _KEPT_APART.match(student)
+    return match["plain"] if match else student
+
+
 def aliases(students, path="roster"):
     """``{id: roster student id}``: the ids a result or a manual row may carry for a roster
     student, matched in this order: the student's own id, its ``canvas_id`` (a Canvas zip),
