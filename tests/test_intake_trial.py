@@ -2,12 +2,10 @@
 
 Stand-in judge of test_grade_cli (no sandbox); the report tests build result files directly.
 """
-import random
-
 import pytest
 
 from autograder import cli, results
-from autograder.report import canvas as canvas_csv
+from autograder.report import build_report
 from autograder.report.roster import load_roster
 from autograder.submissions import ids
 
@@ -135,3 +133,54 @@ def test_a_lone_html_is_passed_over_with_the_students_own_reason(tmp_path, fake)
     [(student, where, reason)] = [row for row in listed(out) if row[0] == "olga"]
     assert where.endswith("week08.html") and reason in problem
     assert "no rule decides" not in reason
+
+
+CANVAS_HEADER = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "CNN Lab (555)"]
+
+
+def test_manual_rows_and_results_join_the_roster_by_sis_login_id(tmp_path):
+    r8 = tmp_path / "r8"
+    simple_result(r8, "bokafor", "week08", 10, 10)                # a folder named by login
+    simple_result(r8, "2027001", "week08", 5, 10)                 # a Gradescope SID
+    roster = write_csv(tmp_path / "roster.csv", CANVAS_HEADER, [
+        ["Points Possible", "", "", "", "", "5"],
+        ["Lovelace, Ada", "104001", "2027001", "alovelace", "A", ""],
+        ["Okafor, Ben", "104002", "2027002", "bokafor", "A", ""],
+        ["Cohen, Eli", "104005", "2027005", "2027001", "A", ""],   # a login that is another's SID
+    ])
+    manual = write_csv(tmp_path / "manual.csv", ["student", "week01"], [["alovelace", "1"], ["ecohen", "0"]])
+    rows = {r.student: r for r in build_report(
+        [r8], tmp_path / "out", manual=manual, roster=roster)}
+    assert rows["104002"].points["week08"] is not None and rows["104002"].on_roster
+    assert rows["104001"].points["week08"] is not None                  # SID before login
+    assert rows["104005"].points["week08"] is None
+    assert rows["104001"].points["week01"] == 1
+    assert not rows["ecohen"].on_roster                                 # unknown login: warned
+    assert set(rows) == {"104001", "104002", "104005", "ecohen"}
+
+
+@pytest.mark.parametrize("name", ["Test Student", "Student, Test", "student,test"])
+def test_canvas_test_student_counts_in_no_mean_and_no_upload(tmp_path, name):
+    r8 = tmp_path / "r8"
+    simple_result(r8, "104001", "week08", 10, 10)
+    simple_result(r8, "999999", "week08", 0, 10)                  # Student View handed in
+    roster = write_csv(tmp_path / "roster.csv", CANVAS_HEADER, [
+        ["Lovelace, Ada", "104001", "2027001", "alovelace", "A", ""],
+        ["Student, Real", "104002", "2027002", "rstudent", "A", ""],
+        [name, "999999", "", "", "", ""],
+        ["Test Student", "104003", "2027003", "tstudent", "A", ""],    # a real person of that name
+    ])
+    manual = write_csv(tmp_path / "manual.csv", ["student", "week01"], [["999999", "0"], ["alovelace", "1"]])
+    assert cli.main(["report", "--out", str(tmp_path / "out"), "--roster", str(roster),
+                     "--manual", str(manual), str(r8)]) == 0
+    out = tmp_path / "out"
+    students = [row[0] for row in read_csv(out / "gradebook.csv")[2:]]
+    assert students == ["104001", "104002", "104003"]                   # no 999999, not off-roster
+    canvas_ids = [row[1] for row in read_csv(out / "canvas.csv")[1:]]
+    assert "999999" not in canvas_ids and "104003" in canvas_ids
+    page = (out / "report.html").read_text()
+    assert page.count("Student View user") == 1 and "999999.html" not in page
+    assert not (out / "feedback" / "999999.html").exists()
+    left_out = []
+    assert [s.student for s in load_roster(roster, left_out)] == ["104001", "104002", "104003"]
+    assert [s.student for s in left_out] == ["999999"]

@@ -70,7 +70,7 @@ def build(course, results, manual, roster):
         manual: ``{student: {week column: points}}`` (may be empty).
         roster: list of ``roster.Student`` or ``None``. With a roster, its students in its
             order; a result or manual row joins the row whose ``student``, else ``canvas_id``,
-            else ``sis_user_id`` is its id (``roster.aliases``). Someone on no roster row still
+            else ``sis_user_id``, else ``sis_login_id`` is its id (``roster.aliases``). Someone on no roster row still
             gets a row, after the roster's, sorted, with ``on_roster`` False (the report warns;
             canvas.csv leaves them out; ``looks_like`` names the roster student whose id
             theirs differs from only in case or by the suffix intake adds to keep two names
