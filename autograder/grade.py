@@ -587,4 +587,19 @@ def _summary(lab, batch, graded, cached, failures, scores_path, passed=()):
     if failures:
         line += f"; {failures} internal grader error(s), see {ERROR_LOG}"
     print(line)
-    print(f"dlgrade grade: scores: {scores_path}")
+    # A results folder accumulates (late students graded one by one): say which rows of
+    # scores.csv these inputs did not produce, so a TA never mistakes them for this run's.
+    try:
+        rows = results.scores_students(scores_path)
+    except (OSError, ValueError):
+        rows = None
+    if rows is None:
+        print(f"dlgrade grade: scores: {scores_path}")
+        return
+    earlier = sorted(set(rows) - {s.student for s in batch})
+    line = f"dlgrade grade: scores: {scores_path}: {len(rows)} student(s)"
+    if earlier:
+        line += (f", {len(earlier)} of them from earlier runs (not in these inputs: "
+                 f"{', '.join(earlier[:5])}{', ...' if len(earlier) > 5 else ''}; "
+                 "grade into an empty --out folder to start clean)")
+    print(line)

@@ -184,6 +184,12 @@ def write_scores(out_dir, assignment):
     return path
 
 
+def scores_students(path):
+    """The ``student`` column of a ``scores.csv`` (``write_scores``'s), in file order."""
+    with open(path, newline="", encoding="utf-8") as handle:
+        return [row[0] for row in list(csv.reader(handle))[1:] if row]
+
+
 def _number(value):
     # Scores are sums of test points like 0.25: round away float noise, print "3.75", "10".
     return f"{round(float(value), 6):g}"

@@ -35,11 +35,16 @@ def build_report(results_dirs, out, manual=None, roster=None, syllabus=None):
     from .roster import aliases, load_roster
 
     course = course_module.load(syllabus)
-    students = load_roster(roster) if roster else None
+    left_out = []                       # Canvas's Test Student (Student View), if any
+    students = load_roster(roster, left_out) if roster else None
     roster_ids = aliases(students, roster) if students is not None else None
     manual_notes = []
     scores = load_manual(manual, course, roster_ids, manual_notes) if manual else {}
     results = load_results(results_dirs, course)
+    # Its work (Student View can submit) and any manual row for it stay out of every output.
+    test_ids = {i for s in left_out for i in (s.student, s.canvas_id) if i}
+    results = [r for r in results if r.student not in test_ids]
+    scores = {k: v for k, v in scores.items() if k not in test_ids}
     rows = gradebook.build(course, results, scores, students)
 
     out = Path(out)
@@ -49,7 +54,9 @@ def build_report(results_dirs, out, manual=None, roster=None, syllabus=None):
     canvas.write_by_week(out / "canvas-by-week", course, rows)
     sources = [f"results: {', '.join(str(Path(d)) for d in results_dirs)}"]
     if roster:
-        sources.append(f"roster: {Path(roster).name}")
+        sources.append(f"roster: {Path(roster).name}" + "".join(
+            f" (left out: {s.name} {s.student}, Canvas's Student View user: not in means, "
+            "gradebook.csv or canvas.csv)" for s in left_out))
     if manual:
         sources.append(f"manual scores: {Path(manual).name}"
                        + (f" ({'; '.join(manual_notes)})" if manual_notes else ""))
@@ -76,7 +83,8 @@ def run(args):
         print(f"dlgrade report: error: cannot write the report: {exc.strerror or exc} "
               f"({exc.filename or args.out})", file=sys.stderr)
         return 2
-    strangers = [r.student for r in rows if not r.on_roster]
+    strangers = [r.student + (f" (looks like roster student {r.looks_like})" if r.looks_like else "")
+                 for r in rows if not r.on_roster]
     if strangers:
         print(f"dlgrade report: warning: {len(strangers)} student(s) not on the roster (kept in "
               f"gradebook.csv and the report, left out of canvas.csv): {', '.join(strangers)}",

@@ -11,7 +11,7 @@ import csv
 from dataclasses import dataclass, field
 
 from .errors import ReportError
-from .roster import Student, aliases
+from .roster import Student, aliases, plain_id
 
 POINTS_POSSIBLE = "Points Possible"
 
@@ -33,6 +33,7 @@ class Row:
     results: dict = field(default_factory=dict)   # assignment -> results.Result
     late: dict = field(default_factory=dict)      # assignment -> Late (late results only)
     on_roster: bool = True    # False: a result or manual row for someone the roster lacks
+    looks_like: str = ""      # off the roster: the roster student whose id this one resembles
 
     @property
     def total(self):
@@ -69,9 +70,11 @@ def build(course, results, manual, roster):
         manual: ``{student: {week column: points}}`` (may be empty).
         roster: list of ``roster.Student`` or ``None``. With a roster, its students in its
             order; a result or manual row joins the row whose ``student``, else ``canvas_id``,
-            else ``sis_user_id`` is its id (``roster.aliases``). Someone on no roster row still
+            else ``sis_user_id``, else ``sis_login_id`` is its id (``roster.aliases``). Someone on no roster row still
             gets a row, after the roster's, sorted, with ``on_roster`` False (the report warns;
-            canvas.csv leaves them out). Without a roster, everyone found in the results or the
+            canvas.csv leaves them out; ``looks_like`` names the roster student whose id
+            theirs differs from only in case or by the suffix intake adds to keep two names
+            apart, ``ada-fdee43`` or ``ADA`` for ``ada``). Without a roster, everyone found in the results or the
             manual file, sorted by id.
     Returns:
         list of ``Row``.
@@ -86,9 +89,13 @@ def build(course, results, manual, roster):
 
     weeks = [w.column for w in course.graded_weeks]
     rows = {p.student: Row(p.student, p, dict.fromkeys(weeks)) for p in people}
+    by_case = {}
+    for known in ids:                   # ids: roster ids and the canvas/SIS ids standing for them
+        by_case.setdefault(known.casefold(), ids[known])
     for student in strangers:
         rows[student] = Row(student, Student(student=student), dict.fromkeys(weeks),
-                            on_roster=roster is None)
+                            on_roster=roster is None,
+                            looks_like=by_case.get(plain_id(student).casefold(), ""))
     for result in results:
         lab = course.lab(result.assignment)
         row = rows[ids.get(result.student, result.student)]

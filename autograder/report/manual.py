@@ -17,8 +17,8 @@ def load_manual(path, course, roster_ids=None, notes=None):
 
     Args:
         roster_ids: ``None`` (no roster), or the ids the roster knows: a set of ids or a
-            ``{id: roster student}`` mapping (``roster.aliases``: a roster's ``canvas_id`` or
-            ``sis_user_id`` may stand for its student).
+            ``{id: roster student}`` mapping (``roster.aliases``: a roster's ``canvas_id``,
+            ``sis_user_id`` or ``sis_login_id`` may stand for its student).
     Returns ``{student: {column: points}}`` keyed by roster student id (an id the roster does
     not know is kept as it is: the gradebook keeps that student off the roster and the report
     warns); an empty or ``EX`` cell means no score.

@@ -8,7 +8,11 @@ Two layouts are read:
   ``Last, First``), ``ID`` (the Canvas user id), ``SIS User ID``, ``SIS Login ID``,
   ``Section`` (other columns, such as assignments, are ignored). Without a ``student``
   column each student's id is the Canvas user id, and results meet the row through
-  ``canvas_id`` or ``sis_user_id`` (see ``aliases``).
+  ``canvas_id``, ``sis_user_id`` or ``sis_login_id`` (see ``aliases``).
+
+Canvas's Test Student (the user "Student View" creates; named ``Test Student``, or
+``Student, Test`` as a sortable name, and never given SIS ids) is not a student: ``load_roster``
+leaves that row out (``is_test_student``), so it counts in no class mean and no Canvas upload.
 
 Header names ignore case, and spaces and underscores are alike (``SIS User ID`` =
 ``sis_user_id``); ``ID`` is ``canvas_id``; ``Student`` is the name when the file has an
@@ -42,14 +46,22 @@ def _canonical(columns):
     return {c: ("name" if n == "student" and canvas_layout else n) for c, n in names.items()}
 
 
-def load_roster(path):
+def is_test_student(student):
+    """Canvas's Test Student (Student View's user): named ``Test Student`` / ``Student, Test``
+    (case and spaces ignored), with no SIS User ID (Canvas creates it, no SIS import does)."""
+    name = " ".join(student.name.replace(",", ", ").split()).casefold()
+    return name in {"test student", "student, test"} and not student.sis_user_id
+
+
+def load_roster(path, left_out=None):
     """Read a roster CSV (either layout of the module docstring; header case, delimiter and
     BOM as in ``csvfiles``).
 
     Returns the students in file order. Raises ``ReportError`` for a missing column (``student``
     may be missing when ``canvas_id``/``ID`` is there), an empty id, a ``canvas_id`` that is
     not a number, or an id (``student``, ``sis_user_id``, ``sis_login_id``, ``canvas_id``)
-    that two rows share. Canvas's ``Points Possible`` row (no id) is skipped.
+    that two rows share. Canvas's ``Points Possible`` row (no id) is skipped, and Canvas's
+    Test Student is left out (appended to the list ``left_out``, if given).
     """
     columns, rows = read_table(path, "roster")
     canonical = _canonical(columns)
@@ -85,16 +97,34 @@ def load_roster(path):
             first_line[key, value] = line
         fields = {c: row.get(c, "") for c in COLUMNS + OPTIONAL}
         fields["student"] = row[id_column]
-        students.append(Student(**fields))
+        student = Student(**fields)
+        if is_test_student(student):
+            if left_out is not None:
+                left_out.append(student)
+            continue
+        students.append(student)
     aliases(students, path)
     return students
+
+
+# The suffix intake's ``submissions.ids.unique_ids`` gives a name kept apart from a look-alike
+# ("-" and 6, 12, ... hex digits); not imported from there: the report stays light (stdlib).
+_KEPT_APART = re.compile(r"^(?P<plain>.+)-(?:[0-9a-f]{6})+$")
+
+
+def plain_id(student):
+    """The id ``student`` may have been kept apart from: ``ada-fdee43`` -> ``ada``, else
+    ``student`` itself. A guess for a warning only (``bo-cafe12`` may be a real id)."""
+    match = _KEPT_APART.match(student)
+    return match["plain"] if match else student
 
 
 def aliases(students, path="roster"):
     """``{id: roster student id}``: the ids a result or a manual row may carry for a roster
     student, matched in this order: the student's own id, its ``canvas_id`` (a Canvas zip),
-    its ``sis_user_id`` (a Gradescope export names students by SID). An id a stronger key
-    already claims is not added again for a weaker one, so each id means one student.
+    its ``sis_user_id`` (a Gradescope export names students by SID), its ``sis_login_id``
+    (Canvas's SIS Login ID, often the name files and hand-kept sheets use). An id a stronger
+    key already claims is not added again for a weaker one, so each id means one student.
     Raises ``ReportError`` when one student's ``canvas_id`` is another student's id."""
     ids = {s.student: s.student for s in students}
     for s in students:
@@ -103,7 +133,9 @@ def aliases(students, path="roster"):
                               f"another student ({ids[s.canvas_id]!r})")
         if s.canvas_id:
             ids[s.canvas_id] = s.student
-    for s in students:
-        if s.sis_user_id and s.sis_user_id not in ids:
-            ids[s.sis_user_id] = s.student
+    for key in ("sis_user_id", "sis_login_id"):
+        for s in students:
+            value = getattr(s, key)
+            if value and value not in ids:
+                ids[value] = s.student
     return ids

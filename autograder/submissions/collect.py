@@ -200,8 +200,9 @@ def _unique_names(entries):
 
 def _identical_copies(by_name, assignment, budget):
     """``(copy, original)`` pairs of files with the same bytes (the notebook beside a zip of the
-    lab folder holding it). The one the rule prefers is kept (named like the assignment, the
-    latest upload, the shallowest). Only files of equal size (and, in zips, equal CRC-32) are
+    lab folder holding it). The one kept is on time if one is (Canvas's ``LATE`` marks the
+    others), then the one the rule prefers (named like the assignment, the latest upload, the
+    shallowest). Only files of equal size (and, in zips, equal CRC-32) are
     read, and only while the student's byte ``budget`` (``sources.expand``'s) lasts: the reads
     count against it, so a zip of 1000 alike members costs that student at most the budget."""
     by_key = {}
@@ -214,7 +215,9 @@ def _identical_copies(by_name, assignment, budget):
     for (size, crc), names in sorted(by_key.items(), key=lambda item: item[0][0]):
         names = set(names) | (same_size.get(size, set()) if crc is not None else set())
         seen = {}
-        for name in sorted(names, key=lambda n: _preference(n, assignment)) if len(names) > 1 else ():
+        # An on-time copy is kept over an identical late one: the work was there on time.
+        for name in sorted(names, key=lambda n: (by_name[n].late is True, _preference(n, assignment))
+                           ) if len(names) > 1 else ():
             if budget["bytes"] < min(by_name[name].size, reading.MAX_FILE_BYTES + 1):
                 return pairs                            # out of budget: the rest count as different
             try:
@@ -286,8 +289,9 @@ def _submission(group, student, assignment):
         notes.append(f"the lab's own files are never graded: {', '.join(choice.lab_files[:10])}")
         skipped += [PassedOver(name, by_name[name].origin, "the lab's own file (never graded)", quiet=True)
                     for name in choice.lab_files]
+    # Nothing graded: the sentence the student reads ("only: week09.html; submit ...").
     why = (f"{choice.file} was graded instead ({choice.rule})" if choice.file is not None
-           else "no rule decides which file counts, so none was graded")
+           else choice.problem or "no rule decides which file counts, so none was graded")
     skipped += [PassedOver(name, by_name[name].origin, why) for name in choice.passed_over]
     told = [row for row in skipped if not row.quiet and row.file not in choice.passed_over]
     problem = choice.problem

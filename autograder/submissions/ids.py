@@ -3,11 +3,13 @@
 ``clean_id("week09 (1)") == "week09_1"``: every run of characters a result file name
 cannot hold (see ``autograder.results.check_student_id``) becomes one ``_``. Names that
 clean to the same id (``Ada`` / ``ada``, ``a b`` / ``a_b``) are kept apart by
-``unique_ids``: the name that is already clean (or, of several, the first in code-point
-order) keeps the id, every other gets ``-`` and 6 hex digits of its name's sha256.
+``unique_ids``: one name keeps the plain id, every other gets ``-`` and 6 hex digits of its
+name's sha256. The keeper is, in this order: a name that is already clean, then one in lower
+case (rosters and Canvas logins are: ``ada`` beside ``ADA`` stays ``ada``), then the first in
+code-point order; so the choice never depends on the order of the inputs.
 
-Which name keeps the plain id depends on who else is in the batch (``ada`` alone is
-``ada``; beside ``ADA`` it would be ``ada-fdee43``), so a results folder remembers the ids
+Which name keeps the plain id can still depend on who else is in the batch (``Ada`` alone
+is ``Ada``; beside ``ada`` it is ``Ada-...``), so a results folder remembers the ids
 it gave (``known``, from ``results.known_ids``): a name graded into it before keeps its id,
 and a new name never takes an id (ignoring case) that an earlier run gave to another
 name. An id therefore never changes owner within a results folder: its result file and its
@@ -46,6 +48,13 @@ def _suffixed(clean, raw, digits=6):
     return f"{clean[:min(MAX_ID_LENGTH, 118 - digits)]}-{digest[:digits]}"   # results allow 120
 
 
+def _keeper_rank(raw):
+    """Which of several names cleaning to one id keeps it: the clean one, then the lower-case
+    one, then the first in code-point order (see the module docstring)."""
+    clean = clean_id(raw)
+    return raw != clean, clean != clean.lower(), raw
+
+
 def unique_ids(raws, known=None):
     """``{raw: id}`` for distinct raw names, ids unique even ignoring case (macOS, Windows).
 
@@ -63,7 +72,7 @@ def unique_ids(raws, known=None):
     for raw in sorted(raws - set(ids)):
         by_key.setdefault(clean_id(raw).casefold(), []).append(raw)
     for group in by_key.values():
-        keeper = next((r for r in group if r == clean_id(r)), group[0])
+        keeper = min(group, key=_keeper_rank)
         for raw in group:
             student = clean_id(raw) if raw == keeper else _suffixed(clean_id(raw), raw)
             digits = 6
