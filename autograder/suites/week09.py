@@ -365,7 +365,8 @@ def _one_axis_mistakes(function, padding, sizes, window, strides, got):
     Each mistake takes some of (size, window, stride) from one axis for both; a number that is the
     same on both axes is no mistake on this case. Different mistakes can give the same size
     (row stride for both vs the row's whole output size for both, on a 7x8 image with strides
-    (2, 1)): each gives its own key, so ``_one`` returns a hint only when they agree.
+    (2, 1)): each gives its own key, so ``_one`` returns their hint when they agree, the whole
+    per-axis rule ("axes", right for each of them, see ``COMBINED``) when they do not.
     """
     numbers = dict(zip(AXIS_NUMBERS, (tuple(sizes), window, strides)))
     found = set()
