@@ -26,25 +26,12 @@ from hypothesis import strategies as st
 from autograder import cli, grade, results
 from autograder.submissions import collect, ids
 
-from test_grade_cli import DENSE, FAKE_JUDGE, RELU, SOFTMAX, _nb
+from test_grade_cli import DENSE, RELU, SOFTMAX, _nb, fake  # noqa: F401 (fake: the stand-in judge fixture)
 
 FULL = RELU + DENSE + SOFTMAX          # 10/10 with the stand-in judge
 SECRET = "SECRET_OUTSIDE_THE_CLASS = 42\n"
 
 
-@pytest.fixture
-def fake(tmp_path, monkeypatch):
-    """The stand-in judge of test_grade_cli; returns the students it was called for."""
-    judge_dir = tmp_path / "fakejudge"
-    judge_dir.mkdir()
-    (judge_dir / "fake_judge_messy.py").write_text(FAKE_JUDGE)
-    log = tmp_path / "calls.log"
-    log.write_text("")
-    monkeypatch.syspath_prepend(str(judge_dir))
-    monkeypatch.setenv("FAKE_JUDGE_LOG", str(log))
-    monkeypatch.setattr(grade, "JUDGE_MODULE", "fake_judge_messy")
-    monkeypatch.setattr(grade, "_isolation", lambda accepted=None: ("namespaces+uid", None))
-    return lambda: log.read_text().split()
 
 
 class Blocked(BaseException):

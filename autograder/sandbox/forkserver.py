@@ -13,12 +13,13 @@ next `fork` fails with `ForkServerError` and `launch` starts a new server.
 """
 
 import json
-import os
 import select
 import socket
 import subprocess
 import threading
 import time
+
+from . import procfs
 
 MAX_MESSAGE = 1 << 16
 
@@ -63,7 +64,7 @@ class ForkServer:
         finally:
             errlog.close()
             theirs.close()
-        ready = self._receive(time.monotonic() + startup_timeout)
+        ready = self._receive(time.monotonic() + startup_timeout, lambda m: m.get("op") == "ready")
         if ready is None or ready.get("op") != "ready":
             self.close()
             raise ForkServerError(f"the fork server did not start ({self._stderr_tail() or 'no output'})")
@@ -85,11 +86,13 @@ class ForkServer:
             return ""
         return lines[-1] if lines else ""
 
-    def _receive(self, deadline):
-        """The next message that is not an exit report (those are filed), or None (timeout/EOF)."""
+    def _receive(self, deadline, wanted):
+        """Read messages until one for which ``wanted(message)`` is true (returned) or
+        `deadline` (None). On the way, exit reports are filed and the late answer to a fork
+        request given up on gets its worker killed (it has no judge)."""
         while True:
             left = None if deadline is None else deadline - time.monotonic()
-            if left is not None and left <= 0:
+            if left is not None and left < 0:
                 return None
             ready, _, _ = select.select([self._sock], [], [], left)
             if not ready:
@@ -103,13 +106,12 @@ class ForkServer:
             message = json.loads(data)
             if message.get("op") == "exit":
                 self._exits[message.get("id")] = message.get("status")
+            elif (message.get("op") == "forked" and message.get("seq") != self._seq
+                  and "id" in message):
+                self._send({"op": "kill", "id": message["id"]})
                 continue
-            if message.get("op") == "forked" and message.get("seq") != self._seq:
-                # The late answer to a request given up on: that worker has no judge, end it.
-                if "id" in message:
-                    self._send({"op": "kill", "id": message["id"]})
-                continue
-            return message
+            if wanted(message):
+                return message
 
     def _send(self, message):
         try:
@@ -130,33 +132,17 @@ class ForkServer:
                                 list(fds))
             except OSError as exc:
                 raise ForkServerError(f"the fork server is gone ({exc})") from None
-            reply = self._receive(time.monotonic() + timeout)
+            reply = self._receive(time.monotonic() + timeout,
+                                  lambda m: m.get("op") == "forked" and m.get("seq") == self._seq)
         if reply is None or reply.get("op") != "forked" or "id" not in reply:
             detail = (reply or {}).get("error") or self._stderr_tail() or "no answer"
             raise ForkServerError(f"the fork server could not fork a worker ({detail})")
         return ForkedProcess(self, reply["id"])
 
     def _poll_exits(self, timeout):
-        """File exit reports that arrive within ``timeout`` seconds (0: only those waiting)."""
+        """File the exit reports that arrive within ``timeout`` seconds (0: only those waiting)."""
         with self._lock:
-            deadline = time.monotonic() + timeout
-            while True:
-                left = max(deadline - time.monotonic(), 0)
-                ready, _, _ = select.select([self._sock], [], [], left)
-                if not ready:
-                    return
-                try:
-                    data = self._sock.recv(MAX_MESSAGE)
-                except OSError:
-                    return
-                if not data:
-                    return
-                message = json.loads(data)
-                if message.get("op") == "exit":
-                    self._exits[message.get("id")] = message.get("status")
-                    return
-                if message.get("op") == "forked" and "id" in message:   # a late, unwanted fork
-                    self._send({"op": "kill", "id": message["id"]})
+            self._receive(time.monotonic() + timeout, lambda m: m.get("op") == "exit")
 
     def _kill(self, ident):
         with self._lock:
@@ -186,19 +172,9 @@ class ForkedProcess:
 
     @property
     def pid(self):
-        """The worker's pid as the judge sees it (the first process of its uid), or None."""
-        mine = {}
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
-            try:
-                with open(f"/proc/{entry}/status") as f:
-                    fields = dict(line.split(":", 1) for line in f if ":" in line)
-                if int(fields["Uid"].split()[0]) == self.uid:
-                    mine[int(entry)] = int(fields["PPid"])
-            except (OSError, KeyError, ValueError, IndexError):
-                continue
-        roots = [pid for pid, parent in mine.items() if parent not in mine]
+        """The worker's pid as the judge sees it (the process of its uid whose parent is not), or None."""
+        mine = procfs.processes_of(self.uid)
+        roots = [pid for pid, (parent, _, _) in mine.items() if parent not in mine]
         return min(roots) if roots else None
 
     def poll(self):

@@ -50,7 +50,7 @@ import time
 
 import numpy as np
 
-from . import cgroup, forkserver, protocol, pyroot, seccomp
+from . import cgroup, forkserver, procfs, protocol, pyroot, seccomp
 
 LEVELS = ("namespaces+uid", "namespaces+uid-nocgroup", "uid", "uid-nocgroup")
 # One line per level, for the grader's start-up message, the refusal and the README.
@@ -210,21 +210,9 @@ def _env(home):
 
 def _tasks_of(uid):
     """Number of tasks (threads) owned by `uid`, and the pids of its live (non-zombie) processes."""
-    tasks, pids = 0, []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/status") as f:
-                status = f.read()
-        except OSError:
-            continue
-        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-        if int(fields.get("Uid", "-1 -1").split()[0]) == uid:
-            tasks += int(fields.get("Threads", "1"))
-            if not fields.get("State", "").strip().startswith("Z"):  # zombies are already dead
-                pids.append(int(entry))
-    return tasks, pids
+    found = procfs.processes_of(uid)
+    return (sum(threads for _, threads, _ in found.values()),
+            [pid for pid, (_, _, zombie) in found.items() if not zombie])
 
 
 def _kill_every_process_of(uid):
