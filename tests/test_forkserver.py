@@ -272,10 +272,11 @@ def test_a_late_answer_is_dropped_and_its_worker_killed(tmp_path):
             server.fork({}, [r, w, w], timeout=0.3)
         forked = server.fork({}, [r, w, w], timeout=5)
         assert forked.id == 102   # the answer to this request, not the late one (101)
+        log = tmp_path / "log"
         deadline = time.monotonic() + 5
-        while not (tmp_path / "log").exists() and time.monotonic() < deadline:
+        while not (log.exists() and log.read_text()) and time.monotonic() < deadline:   # written on close
             time.sleep(0.02)
-        assert (tmp_path / "log").read_text() == "kill 101\n"
+        assert log.read_text() == "kill 101\n"
     finally:
         server.close()
 

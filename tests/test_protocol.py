@@ -160,6 +160,8 @@ CODE = textwrap.dedent('''
             x[...] = 0
         if x.flat[0] == 8:
             time.sleep(1.0)
+        if x.flat[0] == 9:
+            time.sleep(0.05)
         print("case", x.flat[0])
         return x + 1
 
@@ -220,7 +222,9 @@ def test_a_hang_times_out_in_its_own_call(worker):
 
 
 def test_stopping_early_drops_the_rest_and_the_worker_goes_on(worker):
-    batch = worker.call_batch("picky", _cases(*([1] * 50)), timeout=20)
+    # Each call takes 50 ms, so the worker is still inside the batch when "stop" arrives
+    # (50 instant calls can all be answered before it, on a fast worker).
+    batch = worker.call_batch("picky", _cases(*([9] * 50)), timeout=20)
     assert next(batch).status == "ok"
     batch.close()
     assert worker.alive

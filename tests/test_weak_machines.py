@@ -70,6 +70,17 @@ def simulate(workdir, machine, *grade_args):
         home = workdir / "hidden" / "py"
     home.mkdir(parents=True, exist_ok=True)
     setup = [f"mount --bind {shlex.quote(_prefix())} {shlex.quote(str(home))}"]
+    pythonpath = f"{ROOT}:{_site_packages()}"
+    if machine == "not-root":
+        # The kit and its site-packages may sit in a folder only root can enter (a clone in a
+        # `mktemp -d` folder, mode 0700): show them to the unprivileged user where it can reach.
+        # (the packages one by one: a bind of the folder itself would keep its mode 0700)
+        for place, source in ((workdir / "kit" / "autograder", ROOT / "autograder"),
+                              (workdir / "kit" / "reference", ROOT / "reference"),
+                              (workdir / "site", _site_packages())):
+            place.mkdir(parents=True, exist_ok=True)
+            setup.append(f"mount --bind {shlex.quote(str(source))} {shlex.quote(str(place))}")
+        pythonpath = f"{workdir / 'kit'}:{workdir / 'site'}"
     if machine in ("no-unshare", "both"):
         setup.append(f"mount --bind /bin/false {shlex.quote(os.path.realpath(shutil.which('unshare')))}")
     if machine in ("no-cgroups", "both"):
@@ -80,7 +91,7 @@ def simulate(workdir, machine, *grade_args):
     script = " && ".join(setup + ["exec " + shlex.join(command)])
     (workdir / "tmp").mkdir(exist_ok=True)   # the grader's temp folders (copied root, workers) go here
     os.chmod(workdir / "tmp", 0o777 if machine == "not-root" else 0o700)
-    env = dict(os.environ, PYTHONPATH=f"{ROOT}:{_site_packages()}", TMPDIR=str(workdir / "tmp"))
+    env = dict(os.environ, PYTHONPATH=pythonpath, TMPDIR=str(workdir / "tmp"))
     earlier = set(processes())
     proc = subprocess.Popen(["unshare", "--mount", "--propagation", "private", "bash", "-c", script],
                             cwd=workdir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
